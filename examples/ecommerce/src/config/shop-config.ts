@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { DEFAULT_TENANTS, type TenantConfig, tenantConfigSchema } from './tenants';
+
+/** Everything the shop can be configured with; `loadShopConfig` reads it from the environment. */
+export interface ShopConfig {
+  /** HTTP port of the shop (`PORT`, default 3000; 0 picks a free port). */
+  port: number;
+  /** Host to listen on (`HOST`, default `127.0.0.1`). */
+  host: string;
+  /** PostgreSQL connection string (`DATABASE_URL`); PGlite in memory when unset. */
+  databaseUrl?: string;
+  /** PostgreSQL schema for the shop's tables (`DATABASE_SCHEMA`, default `shop`). */
+  databaseSchema: string;
+  /** Directory PGlite keeps its data in (`PGLITE_DIR`); in memory when unset. */
+  pgliteDir?: string;
+  /** Redis for the circuit breakers' shared state (`REDIS_URL`); in-process when unset. */
+  redisUrl?: string;
+  /** Where email is sent (`SMTP_URL`); the example's own SMTP sink when unset. */
+  smtpUrl?: string;
+  /** Sender of the shop's email (`MAIL_FROM`). */
+  mailFrom: string;
+  /** Base URL of the payment gateway (`PAYMENT_GATEWAY_URL`); the simulator when unset. */
+  paymentGatewayUrl?: string;
+  /** Base URL of the carrier (`CARRIER_URL`); the simulator when unset. */
+  carrierUrl?: string;
+  /** Calls to the gateway and the carrier give up after this many ms (`HTTP_TIMEOUT_MS`). */
+  httpTimeoutMs: number;
+  /** How long the payment breaker stays open before it lets a probe through (`BREAKER_OPEN_MS`). */
+  breakerOpenMs: number;
+  /** How long a backordered order waits for a restock before it is cancelled (`BACKORDER_TIMEOUT`, an Inngest duration such as `2m`). */
+  backorderTimeout: string;
+  /** Scales the embedded engine's retry backoff (`ENGINE_RETRY_BACKOFF_SCALE`, default 1; tests use 0.001). */
+  engineRetryBackoffScale: number;
+  /** Requests per window a client may make (`THROTTLE_LIMIT`). */
+  throttleLimit: number;
+  /** The rate limit's window in ms (`THROTTLE_TTL_MS`). */
+  throttleTtlMs: number;
+  /** Tenants and their settings (`TENANTS`, JSON); two demo tenants when unset. */
+  tenants: TenantConfig[];
+  /** Nest log levels (`LOG_LEVEL`: `none`, `error`, `warn`, `log`, `debug`). */
+  logLevel: 'none' | 'error' | 'warn' | 'log' | 'debug';
+}
+
+const optionalUrl = z.url().optional();
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'use lowercase letters, digits and underscores')
+    .default('shop'),
+  PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+  REDIS_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  SMTP_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  MAIL_FROM: z.string().default('Sagaline Shop <shop@sagaline.test>'),
+  PAYMENT_GATEWAY_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  CARRIER_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  BREAKER_OPEN_MS: z.coerce.number().int().positive().default(10_000),
+  BACKORDER_TIMEOUT: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'use a number and a unit, e.g. 30s, 2m, 1h, 7d')
+    .default('2m'),
+  ENGINE_RETRY_BACKOFF_SCALE: z.coerce.number().min(0).default(1),
+  THROTTLE_LIMIT: z.coerce.number().int().positive().default(100),
+  THROTTLE_TTL_MS: z.coerce.number().int().positive().default(1_000),
+  TENANTS: z.preprocess(
+    (value) => (typeof value === 'string' && value !== '' ? JSON.parse(value) : undefined),
+    z.array(tenantConfigSchema).min(1).optional(),
+  ),
+  LOG_LEVEL: z.enum(['none', 'error', 'warn', 'log', 'debug']).default('log'),
+});
+
+/** The environment named a setting the shop cannot use; the message names each variable and the fix. */
+export class ShopConfigError extends Error {
+  readonly code = 'SHOP_CONFIG_INVALID';
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      `Invalid shop configuration:\n${issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n')}`,
+    );
+    this.name = 'ShopConfigError';
+  }
+}
+
+/** Reads the configuration from environment variables, with defaults that run on a fresh machine. */
+export function loadShopConfig(env: Record<string, string | undefined> = process.env): ShopConfig {
+  let parsed: ReturnType<typeof environmentSchema.safeParse>;
+  try {
+    parsed = environmentSchema.safeParse(env);
+  } catch (error) {
+    throw new ShopConfigError([
+      { variable: 'TENANTS', message: `not valid JSON (${(error as Error).message})` },
+    ]);
+  }
+  if (!parsed.success) {
+    throw new ShopConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    pgliteDir: e.PGLITE_DIR,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    paymentGatewayUrl: e.PAYMENT_GATEWAY_URL,
+    carrierUrl: e.CARRIER_URL,
+    httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    breakerOpenMs: e.BREAKER_OPEN_MS,
+    backorderTimeout: e.BACKORDER_TIMEOUT,
+    engineRetryBackoffScale: e.ENGINE_RETRY_BACKOFF_SCALE,
+    throttleLimit: e.THROTTLE_LIMIT,
+    throttleTtlMs: e.THROTTLE_TTL_MS,
+    tenants: e.TENANTS ?? DEFAULT_TENANTS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,88 @@
+import type { Database } from './database';
+
+/**
+ * The shop's tables. Orders keep their read model as JSON next to the columns the API filters on;
+ * stock is one row per product with a conditional UPDATE as the reservation, so two orders can
+ * never take the last item together.
+ */
+const TABLES = `
+CREATE TABLE IF NOT EXISTS orders (
+  tenant_id    text NOT NULL,
+  id           text NOT NULL,
+  customer_id  text NOT NULL,
+  status       text NOT NULL,
+  total        bigint NOT NULL,
+  currency     text NOT NULL,
+  document     jsonb NOT NULL,
+  history      jsonb NOT NULL DEFAULT '[]',
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS orders_by_status ON orders (tenant_id, status, id);
+CREATE INDEX IF NOT EXISTS orders_by_customer ON orders (tenant_id, customer_id, id);
+
+CREATE TABLE IF NOT EXISTS stock (
+  tenant_id    text NOT NULL,
+  product_id   text NOT NULL,
+  available    integer NOT NULL CHECK (available >= 0),
+  reserved     integer NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  PRIMARY KEY (tenant_id, product_id)
+);
+
+CREATE TABLE IF NOT EXISTS reservations (
+  tenant_id    text NOT NULL,
+  id           text NOT NULL,
+  reference    text NOT NULL,
+  lines        jsonb NOT NULL,
+  status       text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS payments (
+  tenant_id    text NOT NULL,
+  id           text NOT NULL,
+  order_id     text,
+  status       text NOT NULL,
+  amount       bigint NOT NULL,
+  currency     text NOT NULL,
+  document     jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS experiment_exposures (
+  tenant_id    text NOT NULL,
+  experiment   text NOT NULL,
+  customer_id  text NOT NULL,
+  variant      text NOT NULL,
+  exposed_at   timestamptz NOT NULL DEFAULT now(),
+  converted_at timestamptz,
+  PRIMARY KEY (tenant_id, experiment, customer_id)
+);
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  tenant_id    text NOT NULL,
+  scope        text NOT NULL,
+  key          text NOT NULL,
+  request_hash text NOT NULL,
+  status_code  integer,
+  response     jsonb,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, scope, key)
+);
+`;
+
+/**
+ * Creates the schema and tables if missing. Safe when two instances start at once: an advisory
+ * lock serialises them, and every statement is `IF NOT EXISTS`.
+ */
+export async function migrate(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sagaline-example:' || $1))`, [db.schema]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
+    // unqualified names land in the shop's schema: it is first on every connection's search_path
+    for (const statement of TABLES.split(';').filter((sql) => sql.trim())) await tx.query(statement);
+  });
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Idempotent } from '../common/idempotency.interceptor';
+import type { TenantConfig } from '../config/tenants';
+import { CurrentTenant } from '../tenancy/tenant.guard';
+import { OrderCancellation } from './order-cancellation';
+import {
+  type CreateOrderRequest,
+  createOrderSchema,
+  type ListOrdersQuery,
+  listOrdersSchema,
+} from './orders.schemas';
+import { OrdersService } from './orders.service';
+
+@Controller('orders')
+export class OrdersController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly cancellation: OrderCancellation,
+  ) {}
+
+  /** Accepts an order: 202, the pipeline runs in the background; poll `GET /orders/:id`. */
+  @Post()
+  @HttpCode(202)
+  @UseInterceptors(Idempotent)
+  place(
+    @CurrentTenant() tenant: TenantConfig,
+    @Body({ schema: createOrderSchema }) body: CreateOrderRequest,
+  ) {
+    return this.orders.place(tenant, body);
+  }
+
+  @Get()
+  list(@CurrentTenant() tenant: TenantConfig, @Query({ schema: listOrdersSchema }) query: ListOrdersQuery) {
+    return this.orders.list(tenant.id, query);
+  }
+
+  /** The order, its saga's state and its event history. */
+  @Get(':id')
+  async get(@CurrentTenant() tenant: TenantConfig, @Param('id') id: string) {
+    const { order, history } = await this.orders.get(tenant.id, id);
+    return { ...order, sagas: await this.cancellation.sagaStates(order.id), history };
+  }
+
+  /** Cancels the order: whatever the saga has done is compensated. 202; the order ends `cancelled`. */
+  @Post(':id/cancel')
+  @HttpCode(202)
+  cancel(@CurrentTenant() tenant: TenantConfig, @Param('id') id: string) {
+    return this.cancellation.request(tenant.id, id);
+  }
+}

@@ -1,0 +1,107 @@
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { InngestService } from '@sagaline/nestjs-inngest';
+import { ulid } from 'ulidx';
+import { type FieldError, InvalidInputException } from '../common/validation';
+import type { TenantConfig } from '../config/tenants';
+import type { OrderLine, ShopEvents } from '../domain/events';
+import type { Order } from '../domain/order';
+import { ExperimentsService } from '../experiments/experiments.service';
+import { ShopMetrics } from '../metrics/shop-metrics';
+import { type HistoryEntry, type OrderFilter, type OrderPage, OrdersRepository } from './orders.repository';
+import type { CreateOrderRequest } from './orders.schemas';
+
+/** The order does not exist for this tenant. */
+export class OrderNotFoundError extends Error {
+  readonly code = 'ORDER_NOT_FOUND';
+  constructor(readonly orderId: string) {
+    super(`No order "${orderId}" for this tenant.`);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+/** The id of an order's `order.created` event: sending it twice starts one saga. */
+export const orderCreatedEventId = (orderId: string) => `order.created:${orderId}`;
+
+/** Accepts orders, hands them to the order saga, and answers what the read model knows. */
+@Injectable()
+export class OrdersService {
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly inngest: InngestService,
+    private readonly experiments: ExperimentsService,
+    private readonly metrics: ShopMetrics,
+  ) {}
+
+  /**
+   * Prices the order from the tenant's catalog, stores it as `pending` and sends `order.created`,
+   * which starts the saga. If the event cannot be sent the order is removed again: no order is
+   * left that nothing will ever process.
+   * @throws InvalidInputException naming unknown products.
+   */
+  async place(tenant: TenantConfig, request: CreateOrderRequest): Promise<Order> {
+    const lines = this.price(tenant, request.items);
+    const orderId = `ord_${ulid()}`;
+    const variant = await this.experiments.expose(tenant.id, request.customerId);
+    const data: ShopEvents['order.created'] = {
+      orderId,
+      tenantId: tenant.id,
+      customerId: request.customerId,
+      email: request.email,
+      ...(request.phone ? { phone: request.phone } : {}),
+      lines,
+      total: lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0),
+      currency: tenant.currency,
+      paymentToken: request.paymentToken,
+      shippingAddress: request.shippingAddress,
+      variant,
+      placedAt: new Date().toISOString(),
+    };
+    const eventId = orderCreatedEventId(orderId);
+    const order = await this.orders.create({ type: 'order.created', data }, eventId);
+    try {
+      await this.inngest.send({ name: 'order.created', id: eventId, data });
+    } catch (error) {
+      this.logger.error(`order.created for ${orderId} could not be sent: ${(error as Error).message}`);
+      await this.orders.discard(tenant.id, orderId);
+      throw new ServiceUnavailableException(
+        'The order pipeline is unavailable; nothing was stored. Retry shortly.',
+      );
+    }
+    this.metrics.ordersPlaced.inc({ tenant: tenant.id });
+    return order;
+  }
+
+  /** The order with its event history. @throws OrderNotFoundError */
+  async get(tenantId: string, orderId: string): Promise<{ order: Order; history: HistoryEntry[] }> {
+    const found = await this.orders.find(tenantId, orderId);
+    if (!found) throw new OrderNotFoundError(orderId);
+    return found;
+  }
+
+  /** A page of the tenant's orders. */
+  list(tenantId: string, filter: OrderFilter): Promise<OrderPage> {
+    return this.orders.list(tenantId, filter);
+  }
+
+  private price(tenant: TenantConfig, items: CreateOrderRequest['items']): OrderLine[] {
+    const errors: FieldError[] = [];
+    const quantities = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (!tenant.catalog.some((product) => product.id === item.productId)) {
+        errors.push({
+          field: `items.${index}.productId`,
+          message: `unknown product "${item.productId}"; ${tenant.name} sells ${tenant.catalog.map((p) => p.id).join(', ')}`,
+        });
+      }
+      quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
+    });
+    if (errors.length > 0) throw new InvalidInputException(errors);
+    return [...quantities].map(([productId, quantity]) => ({
+      productId,
+      quantity,
+      unitPrice: tenant.catalog.find((product) => product.id === productId)?.unitPrice as number,
+    }));
+  }
+}

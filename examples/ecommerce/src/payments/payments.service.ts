@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SHOP_SETTINGS, type ShopSettings } from '../config/shop-config.provider';
+import { PaymentDeclinedError, PaymentGatewayClient } from './payment-gateway.client';
+import { type Payment, PaymentsRepository } from './payments.repository';
+
+/** The payment does not exist for this tenant. */
+export class PaymentNotFoundError extends Error {
+  readonly code = 'PAYMENT_NOT_FOUND';
+  constructor(readonly paymentId: string) {
+    super(`No payment "${paymentId}" for this tenant.`);
+    this.name = 'PaymentNotFoundError';
+  }
+}
+
+/** What to charge. */
+export interface ChargeRequest {
+  paymentId: string;
+  tenantId: string;
+  orderId: string | null;
+  amount: number;
+  currency: string;
+  token: string;
+}
+
+/**
+ * Charges and refunds through the payment gateway, keeping a record of each payment. The payment id
+ * is the gateway's idempotency key, so a charge retried after a timeout is never taken twice.
+ */
+@Injectable()
+export class PaymentsService {
+  private readonly gateway: PaymentGatewayClient;
+
+  constructor(
+    @Inject(SHOP_SETTINGS) settings: ShopSettings,
+    private readonly payments: PaymentsRepository,
+  ) {
+    this.gateway = new PaymentGatewayClient(settings.paymentGatewayUrl, settings.httpTimeoutMs);
+  }
+
+  /**
+   * Charges the card. A decline is recorded as a failed payment and rethrown.
+   * @throws PaymentDeclinedError when the card is refused (a business outcome).
+   * @throws PaymentGatewayError or ServiceUnreachableError when the gateway is unwell (retry later).
+   */
+  async charge(request: ChargeRequest): Promise<Payment> {
+    const existing = await this.payments.find(request.tenantId, request.paymentId);
+    if (existing && existing.status !== 'failed') return existing;
+    const base = {
+      id: request.paymentId,
+      tenantId: request.tenantId,
+      orderId: request.orderId,
+      amount: request.amount,
+      currency: request.currency,
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      const charge = await this.gateway.charge({
+        amount: request.amount,
+        currency: request.currency,
+        token: request.token,
+        idempotencyKey: request.paymentId,
+      });
+      return await this.payments.save({ ...base, status: 'processed', chargeId: charge.id });
+    } catch (error) {
+      if (error instanceof PaymentDeclinedError) {
+        await this.payments.save({
+          ...base,
+          status: 'failed',
+          failure: { code: error.declineCode, detail: error.detail },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Refunds a processed payment; refunding twice, or a payment never taken, changes nothing. */
+  async refund(tenantId: string, paymentId: string): Promise<Payment> {
+    const payment = await this.payments.find(tenantId, paymentId);
+    if (!payment) throw new PaymentNotFoundError(paymentId);
+    if (payment.status !== 'processed' || !payment.chargeId) return payment;
+    const refund = await this.gateway.refund({
+      chargeId: payment.chargeId,
+      idempotencyKey: `refund-${paymentId}`,
+    });
+    return this.payments.save({ ...payment, status: 'refunded', refundId: refund?.id });
+  }
+
+  /** The payment, or undefined. */
+  find(tenantId: string, paymentId: string): Promise<Payment | undefined> {
+    return this.payments.find(tenantId, paymentId);
+  }
+
+  /** The payment. @throws PaymentNotFoundError */
+  async get(tenantId: string, paymentId: string): Promise<Payment> {
+    const payment = await this.payments.find(tenantId, paymentId);
+    if (!payment) throw new PaymentNotFoundError(paymentId);
+    return payment;
+  }
+}

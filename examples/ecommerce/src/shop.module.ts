@@ -1,0 +1,122 @@
+import { type DynamicModule, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { InngestModule } from '@sagaline/nestjs-inngest';
+import { SagaModule } from '@sagaline/saga';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { AnalyticsService } from './analytics/analytics.service';
+import { DomainErrorFilter } from './common/domain-error.filter';
+import { Idempotent } from './common/idempotency.interceptor';
+import { createValidationPipe } from './common/validation';
+import { SHOP_SETTINGS, type ShopSettings } from './config/shop-config.provider';
+import { DatabaseModule } from './database/database.module';
+import { createRunStore } from './engine-store';
+import { ExperimentsService } from './experiments/experiments.service';
+import { HealthController } from './health/health.controller';
+import { InventoryController } from './inventory/inventory.controller';
+import { InventoryService } from './inventory/inventory.service';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsController } from './metrics/metrics.controller';
+import { ShopMetrics } from './metrics/shop-metrics';
+import { NotificationsService } from './notifications/notifications.service';
+import { createBackorderSaga } from './orders/backorder.saga';
+import { OrderSaga } from './orders/order.saga';
+import { OrderCancellation } from './orders/order-cancellation';
+import { OrderIntake } from './orders/order-intake';
+import { OrderSteps } from './orders/order-steps';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersRepository } from './orders/orders.repository';
+import { OrdersService } from './orders/orders.service';
+import { SagaOutcomes } from './orders/saga-outcomes';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsRepository } from './payments/payments.repository';
+import { PaymentsService } from './payments/payments.service';
+import { ShippingService } from './shipping/shipping.service';
+import { TenantGuard } from './tenancy/tenant.guard';
+import { TenantRegistry } from './tenancy/tenant.registry';
+
+/** Puts each tenant's opening stock in place once the database is ready. */
+@Injectable()
+class CatalogSeeder implements OnApplicationBootstrap {
+  constructor(
+    private readonly tenants: TenantRegistry,
+    private readonly inventory: InventoryService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const tenant of this.tenants.all()) await this.inventory.seed(tenant);
+  }
+}
+
+/** Options for tests: engine options passed through to `EmbeddedEngine.start()` (clock, ...). */
+export interface ShopModuleOptions {
+  engine?: Record<string, unknown>;
+}
+
+/** The shop: orders, inventory, payments, shipping, notifications, analytics, on Inngest. */
+@Module({})
+export class ShopModule {
+  static forRoot(settings: ShopSettings, options: ShopModuleOptions = {}): DynamicModule {
+    return {
+      module: ShopModule,
+      // global, so that DatabaseModule and the Inngest factory see the settings
+      global: true,
+      exports: [SHOP_SETTINGS],
+      imports: [
+        InngestModule.forRootAsync({
+          isGlobal: true,
+          useFactory: async () => ({
+            appId: 'shop',
+            embedded: {
+              store: await createRunStore(settings),
+              retryBackoffScale: settings.engineRetryBackoffScale,
+              ...options.engine,
+            },
+          }),
+        }),
+        SagaModule.forRoot({}),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: settings.throttleTtlMs, limit: settings.throttleLimit }],
+        }),
+        TerminusModule,
+        DatabaseModule,
+      ],
+      controllers: [
+        OrdersController,
+        InventoryController,
+        PaymentsController,
+        AnalyticsController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [
+        { provide: SHOP_SETTINGS, useValue: settings },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: TenantGuard },
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        TenantRegistry,
+        ShopMetrics,
+        Idempotent,
+        CatalogSeeder,
+        InventoryService,
+        PaymentsRepository,
+        PaymentsService,
+        ShippingService,
+        NotificationsService,
+        ExperimentsService,
+        AnalyticsService,
+        OrdersRepository,
+        OrdersService,
+        OrderSteps,
+        OrderIntake,
+        OrderSaga,
+        createBackorderSaga(settings),
+        SagaOutcomes,
+        OrderCancellation,
+      ],
+    };
+  }
+}

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import type { EmbeddedEngine } from '@sagaline/embedded-engine';
+import { INNGEST_EMBEDDED_ENGINE } from '@sagaline/nestjs-inngest';
+import pg from 'pg';
+import { type RunningShop, startShop } from '../../src/bootstrap';
+import { loadShopConfig } from '../../src/config/shop-config';
+import { FINAL_ORDER_STATUSES, type Order } from '../../src/domain/order';
+import type { OrderSagaView } from '../../src/orders/order-cancellation';
+
+/** The real PostgreSQL the e2e suite also runs on (trust auth, database `test`). */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The databases the e2e suite runs on: the embedded default, and real PostgreSQL. */
+export type Backend = 'pglite' | 'postgres';
+
+/** An order as `GET /orders/:id` shows it: the order, its sagas and its history. */
+export type OrderView = Order & { history: { type: string }[]; sagas: OrderSagaView[] };
+
+/** A shop started for a test file, with helpers to drive it over HTTP. */
+export interface TestShop extends RunningShop {
+  backend: Backend;
+  engine: EmbeddedEngine;
+  /** Sends a request as `tenant`; resolves with status, JSON body and headers. */
+  request(
+    method: string,
+    path: string,
+    options?: { tenant?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Waits until the order is final and its sagas have ended, then returns it as the API shows it. */
+  settled(orderId: string, tenant?: string): Promise<OrderView>;
+  /** Waits until the order is in `status` and `also` holds (for states the saga waits in, such as `backordered`). */
+  reaches(
+    orderId: string,
+    status: string,
+    tenant?: string,
+    also?: (order: OrderView) => boolean,
+  ): Promise<OrderView>;
+  /** Waits until the order's backorder saga is waiting for a restock (a restock sent earlier is not seen). */
+  waitingForRestock(orderId: string): Promise<void>;
+}
+
+/**
+ * Starts the whole example as `pnpm start` does (simulated gateway, carrier and SMTP sink included)
+ * on a free port, with short timings: engine backoff x0.001, a 1 s breaker open time and a 3 s
+ * backorder timeout. On `postgres`, everything lives in a fresh `shop_<random>` schema (and its
+ * `_engine` twin), dropped by `close()`.
+ */
+export async function startTestShop(backend: Backend, env: Record<string, string> = {}): Promise<TestShop> {
+  const schema = `shop_${randomBytes(5).toString('hex')}`;
+  const config = loadShopConfig({
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'none',
+    ENGINE_RETRY_BACKOFF_SCALE: '0.001',
+    BREAKER_OPEN_MS: '1000',
+    BACKORDER_TIMEOUT: '3s',
+    HTTP_TIMEOUT_MS: '2000',
+    THROTTLE_LIMIT: '10000',
+    DATABASE_SCHEMA: schema,
+    ...(backend === 'postgres' ? { DATABASE_URL: POSTGRES_URL } : {}),
+    ...env,
+  });
+  const shop = await startShop(config);
+  const engine = shop.app.get<EmbeddedEngine>(INNGEST_EMBEDDED_ENGINE);
+
+  const request: TestShop['request'] = async (method, path, options = {}) => {
+    const tenant = options.tenant === undefined ? 'acme' : options.tenant;
+    const response = await fetch(`${shop.url}${path}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(tenant ? { 'x-tenant-id': tenant } : {}),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (e.g. /metrics): keep the text
+    }
+    return { status: response.status, body, headers: response.headers };
+  };
+
+  const get = async (orderId: string, tenant: string) => {
+    const { status, body } = await request('GET', `/orders/${orderId}`, { tenant });
+    if (status !== 200) throw new Error(`GET /orders/${orderId} answered ${status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+
+  /** Polls the order until `condition` holds: the state lives behind HTTP, as for any client. */
+  const waitForOrder = async (
+    orderId: string,
+    tenant: string,
+    expected: string,
+    condition: (order: OrderView) => boolean,
+  ): Promise<OrderView> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const order = await get(orderId, tenant);
+      if (condition(order)) return order;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Order ${orderId} did not reach ${expected} in 20 s: ${JSON.stringify(order, null, 1)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  return {
+    ...shop,
+    backend,
+    engine,
+    request,
+    async waitingForRestock(orderId) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const runs = await engine.listRuns({ functionId: 'order-backorder', status: 'running' });
+        const run = runs.find((candidate) => candidate.event.data.orderId === orderId);
+        if (run?.pending.some((work) => work.kind === 'wait')) return;
+        if (Date.now() > deadline)
+          throw new Error(`The backorder saga of ${orderId} is not waiting after 10 s.`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    settled: (orderId, tenant = 'acme') => waitForOrder(orderId, tenant, 'a final state', settled),
+    reaches: (orderId, status, tenant = 'acme', also = () => true) =>
+      waitForOrder(orderId, tenant, status, (order) => order.status === status && also(order)),
+    async close() {
+      await shop.close();
+      if (backend === 'postgres') await dropSchemas(schema);
+    },
+  };
+}
+
+const settled = (order: OrderView) =>
+  FINAL_ORDER_STATUSES.has(order.status) &&
+  order.sagas.every((saga) => saga.status !== 'running' && saga.status !== 'compensating');
+
+async function dropSchemas(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${schema}_engine CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+let customerCounter = 0;
+
+/** A valid order body; `overrides` change any field. Each call uses a new customer id. */
+export function orderBody(overrides: Record<string, unknown> = {}) {
+  customerCounter += 1;
+  return {
+    customerId: `customer-${process.pid}-${customerCounter}`,
+    email: `customer${customerCounter}@example.com`,
+    phone: '+14155550100',
+    items: [{ productId: 'widget', quantity: 1 }],
+    paymentToken: 'tok_visa',
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: '1 Loop Road',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: 'US',
+    },
+    ...overrides,
+  };
+}

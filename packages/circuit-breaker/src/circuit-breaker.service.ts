@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type Observable, Subject } from 'rxjs';
+import type { CircuitBreakerOptions } from './breaker.options';
+import { resolveOptions } from './breaker.options';
+import {
+  CircuitBreaker,
+  type CircuitSnapshot,
+  type CircuitStateChange,
+  type ExecuteOptions,
+} from './circuit-breaker';
+import { CircuitBreakerMetrics } from './circuit-breaker.metrics';
+import {
+  CIRCUIT_BREAKER_OPTIONS,
+  type CircuitBreakerModuleOptions,
+} from './circuit-breaker.module-definition';
+
+/**
+ * The app's circuit breakers, by name: run calls through them, read their state, control them.
+ *
+ * @example
+ * ```ts
+ * const receipt = await breakers.execute('payment-gateway', (signal) => gateway.charge(card, { signal }));
+ * ```
+ */
+@Injectable()
+export class CircuitBreakerService implements OnApplicationShutdown {
+  private readonly logger = new Logger('CircuitBreaker');
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly changes = new Subject<CircuitStateChange>();
+  private readonly metrics: CircuitBreakerMetrics;
+
+  /** Every state change of every breaker. */
+  readonly stateChanges$: Observable<CircuitStateChange> = this.changes.asObservable();
+
+  /** @internal */
+  constructor(@Inject(CIRCUIT_BREAKER_OPTIONS) private readonly options: CircuitBreakerModuleOptions) {
+    this.metrics = new CircuitBreakerMetrics(options.registry);
+    for (const name of Object.keys(options.breakers ?? {})) this.breaker(name);
+  }
+
+  /** Runs `fn` through the named breaker (created on first use). */
+  execute<T>(
+    name: string,
+    fn: (signal?: AbortSignal) => T | Promise<T>,
+    options?: ExecuteOptions<T> & { breaker?: Partial<CircuitBreakerOptions> },
+  ): Promise<T> {
+    return this.breaker(name, options?.breaker).execute(fn, options);
+  }
+
+  /** A breaker's state and window totals. */
+  get(name: string): CircuitSnapshot {
+    return this.breaker(name).snapshot();
+  }
+
+  /** Every breaker's state. */
+  list(): CircuitSnapshot[] {
+    return [...this.breakers.values()].map((breaker) => breaker.snapshot());
+  }
+
+  /** Forces a breaker open. */
+  forceOpen(name: string): Promise<void> {
+    return this.breaker(name).forceOpen();
+  }
+
+  /** Forces a breaker closed. */
+  forceClosed(name: string): Promise<void> {
+    return this.breaker(name).forceClosed();
+  }
+
+  /** Resets a breaker to closed with an empty window. */
+  reset(name: string): Promise<void> {
+    return this.breaker(name).reset();
+  }
+
+  /** The breaker itself, created with its configured options on first use. */
+  breaker(name: string, overrides?: Partial<CircuitBreakerOptions>): CircuitBreaker {
+    let breaker = this.breakers.get(name);
+    if (breaker) return breaker;
+    const options = resolveOptions(name, this.options.defaults, this.options.breakers?.[name], overrides);
+    const store = this.options.store && this.options.store !== 'memory' ? this.options.store : undefined;
+    const countCall = this.metrics.callCounter(name);
+    breaker = new CircuitBreaker(name, options, {
+      ...(store ? { shared: store } : {}),
+      onCall: countCall,
+      warn: (message) => this.logger.warn(message),
+      onStateChange: (change) => {
+        this.metrics.setState(name, change.to);
+        this.logger.log(`Circuit "${name}": ${change.from} → ${change.to}`);
+        this.changes.next(change);
+      },
+    });
+    this.metrics.setState(name, breaker.state);
+    this.breakers.set(name, breaker);
+    return breaker;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.breakers.values()].map((breaker) => breaker.close()));
+    this.changes.complete();
+  }
+}

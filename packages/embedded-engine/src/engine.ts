@@ -1,0 +1,677 @@
+import { ulid } from 'ulidx';
+import { retryAfterDelay, retryDelay } from './backoff';
+import { type Clock, systemClock } from './clock';
+import { AppSyncError, UnsupportedFeatureError, WaitForRunTimeoutError } from './engine.errors';
+import { type EmbeddedEngineOptions, type EngineLogger, quietLogger } from './engine.options';
+import type {
+  EngineEvent,
+  PendingWork,
+  RegisteredFunction,
+  RunRecord,
+  RunStatus,
+  SerializedError,
+} from './engine.types';
+import { celMatches, celValue, eventNameMatches } from './expressions';
+import { type EngineHttpServer, startEngineServer } from './http/engine-server';
+import { ConcurrencyLimiter } from './runs/concurrency-limiter';
+import { nextCronRun } from './runs/cron';
+import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
+import { Scheduler } from './runs/scheduler';
+import { findUnsupportedFeature } from './runs/supported-features';
+import { MemoryRunStore } from './store/memory-run-store';
+import { type RegisteredApp, type RunFilter, type RunStore, runMatches } from './store/run-store';
+import { parseDuration, sleepDueAt } from './time';
+
+/** What `waitForRun` waits for: a run matching the filter, by default in a final state. */
+export interface WaitForRunFilter extends RunFilter {
+  /** A specific run. */
+  runId?: string;
+}
+
+/** An event as sent to the engine: a name and payload, the rest optional. */
+export interface EngineEventInput {
+  /** The event name. */
+  name: string;
+  /** The payload. */
+  data?: Record<string, unknown>;
+  /** A deduplication id; a ULID when unset. */
+  id?: string;
+  /** The event time in ms; now when unset. */
+  ts?: number;
+  /** The payload's schema version. */
+  v?: string;
+}
+
+interface Op {
+  id: string;
+  op: string;
+  name?: string;
+  displayName?: string;
+  opts?: Record<string, any>;
+  data?: unknown;
+  error?: SerializedError;
+}
+
+const FINAL_STATUSES: RunStatus[] = ['completed', 'failed', 'cancelled'];
+const DEFAULT_RETRIES = 4;
+
+/**
+ * An Inngest executor inside the Node process. It serves Inngest's event, registration and
+ * checkpoint APIs on a loopback port and calls the app's real serve endpoint with real Call
+ * Requests, so the code that runs in production runs locally and in tests, with no Inngest server.
+ *
+ * @example
+ * ```ts
+ * const engine = await EmbeddedEngine.start({ retryBackoffScale: 0.001 });
+ * const inngest = new Inngest({ id: 'shop', isDev: true, baseUrl: engine.baseUrl });
+ * // serve the functions, then:
+ * await engine.syncApp('http://127.0.0.1:3000/api/inngest');
+ * await inngest.send({ name: 'order/created', data: { orderId: 'o-1' } });
+ * const run = await engine.waitForRun({ functionId: 'price-order', status: 'completed' });
+ * ```
+ */
+export class EmbeddedEngine {
+  private readonly store: RunStore;
+  private readonly clock: Clock;
+  private readonly logger: EngineLogger;
+  private readonly backoffScale: number;
+  private readonly checkpointing: boolean;
+  private readonly scheduler: Scheduler;
+  private readonly limiter = new ConcurrencyLimiter();
+  private readonly active = new Map<string, RunRecord>();
+  private readonly saves = new Map<string, Promise<void>>();
+  private readonly watchers = new Set<(run: RunRecord) => void>();
+  private readonly inFlight = new Set<AbortController>();
+  private functions = new Map<string, RegisteredFunction>();
+  private app?: RegisteredApp;
+  private server?: EngineHttpServer;
+  private refusal?: Error;
+  private closed = false;
+
+  private constructor(private readonly options: EmbeddedEngineOptions) {
+    this.store = options.store ?? new MemoryRunStore();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? quietLogger;
+    this.backoffScale = options.retryBackoffScale ?? 1;
+    this.checkpointing = options.checkpointing ?? true;
+    this.scheduler = new Scheduler(this.clock);
+  }
+
+  /** Starts an engine: prepares its store, listens, and resumes every run the store left pending. */
+  static async start(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
+    const engine = new EmbeddedEngine(options);
+    await engine.boot();
+    return engine;
+  }
+
+  /** The URL to give the Inngest client as `baseUrl`. */
+  get baseUrl(): string {
+    if (!this.server) throw new Error('The engine is not started.');
+    return this.server.url;
+  }
+
+  /** The functions the app registered at its last sync. */
+  get registeredFunctions(): RegisteredFunction[] {
+    return [...this.functions.values()];
+  }
+
+  private async boot(): Promise<void> {
+    await this.store.init();
+    this.server = await startEngineServer(this, { port: this.options.port, host: this.options.host });
+    const app = await this.store.loadApp();
+    if (app) this.useApp(app);
+    for (const run of await this.store.listRuns({ status: 'running' })) {
+      this.active.set(run.id, run);
+      for (const work of run.pending) this.schedule(run, work);
+    }
+    if (this.active.size > 0) this.logger.log(`Resumed ${this.active.size} pending runs`);
+  }
+
+  /**
+   * Asks the app at `serveUrl` to sync, as an Inngest server does: a `PUT` that makes the SDK
+   * register its functions here. Resolves once they are stored; rejects with
+   * `UnsupportedFeatureError` or `AppSyncError`.
+   */
+  async syncApp(serveUrl: string): Promise<void> {
+    this.refusal = undefined;
+    let response: Response;
+    try {
+      response = await fetch(serveUrl, { method: 'PUT' });
+    } catch (error) {
+      throw new AppSyncError(serveUrl, (error as Error).message);
+    }
+    const text = await response.text();
+    if (this.refusal) throw this.refusal;
+    if (!response.ok) throw new AppSyncError(serveUrl, `the app answered ${response.status} ${text}`);
+  }
+
+  /** @internal Handles `POST /fn/register` from the SDK. */
+  async register(body: { appName: string; url: string; functions: RegisteredFunction[] }): Promise<unknown> {
+    for (const fn of body.functions ?? []) {
+      const feature = findUnsupportedFeature(fn);
+      if (feature) {
+        this.refusal = new UnsupportedFeatureError(fn.id, feature);
+        this.logger.error(this.refusal.message);
+        return { status: 400, error: this.refusal.message, skipped: false, modified: false };
+      }
+    }
+    const app: RegisteredApp = { appId: body.appName, url: body.url, functions: body.functions ?? [] };
+    await this.store.saveApp(app);
+    this.useApp(app);
+    this.logger.log(`App "${app.appId}" synced with ${app.functions.length} functions`);
+    return { ok: true, modified: true, app_id: app.appId };
+  }
+
+  private useApp(app: RegisteredApp): void {
+    this.app = app;
+    this.functions = new Map(app.functions.map((fn) => [fn.id, fn]));
+    for (const fn of app.functions) {
+      for (const trigger of fn.triggers) if (trigger.cron) this.scheduleCron(fn, trigger.cron);
+    }
+  }
+
+  private scheduleCron(fn: RegisteredFunction, cron: string): void {
+    const dueAt = nextCronRun(cron, this.clock.now());
+    this.scheduler.at(`cron:${fn.id}:${cron}`, dueAt, () => {
+      if (this.closed || this.functions.get(fn.id) !== fn) return;
+      const event: EngineEvent = { id: ulid(), name: 'inngest/scheduled.timer', data: { cron }, ts: dueAt };
+      void this.store.recordEvent(event).then(() => this.startRun(fn, event));
+      this.scheduleCron(fn, cron);
+    });
+  }
+
+  /** Sends events straight to the engine, as `inngest.send()` would; resolves with their ids. */
+  async send(events: EngineEventInput | EngineEventInput[]): Promise<{ ids: string[] }> {
+    return { ids: await this.ingest(Array.isArray(events) ? events : [events]) };
+  }
+
+  /** @internal Handles `POST /e/:key`: stores each event once, resumes waits, cancels, triggers. */
+  async ingest(inputs: EngineEventInput[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const input of inputs) {
+      const event: EngineEvent = {
+        id: input.id || ulid(),
+        name: input.name,
+        data: input.data ?? {},
+        ts: input.ts ?? this.clock.now(),
+        ...(input.v ? { v: input.v } : {}),
+      };
+      ids.push(event.id);
+      if (await this.store.recordEvent(event)) this.deliver(event);
+    }
+    return ids;
+  }
+
+  private deliver(event: EngineEvent): void {
+    for (const run of [...this.active.values()]) {
+      for (const work of run.pending) {
+        if (work.kind !== 'wait' || !eventNameMatches(work.event, event.name)) continue;
+        if (work.if && !celMatches(work.if, { event: run.event, async: event })) continue;
+        this.resolveOp(run, work.opId, event, { kind: 'waitForEvent', output: event });
+      }
+      const cancelRules = this.functions.get(run.functionId)?.cancel ?? [];
+      const cancelled = cancelRules.some(
+        (rule) =>
+          eventNameMatches(rule.event, event.name) &&
+          (!rule.if || celMatches(rule.if, { event: run.event, async: event })),
+      );
+      if (cancelled && run.status === 'running') this.finish(run, 'cancelled', { cancelledBy: event.id });
+    }
+    for (const fn of this.functions.values()) {
+      const triggered = fn.triggers.some(
+        (trigger) =>
+          trigger.event &&
+          eventNameMatches(trigger.event, event.name) &&
+          (!trigger.expression || celMatches(trigger.expression, { event })),
+      );
+      if (triggered) this.startRun(fn, event);
+    }
+  }
+
+  private startRun(
+    fn: RegisteredFunction,
+    event: EngineEvent,
+    invokedBy?: RunRecord['invokedBy'],
+  ): RunRecord {
+    const run: RunRecord = {
+      id: ulid(),
+      functionId: fn.id,
+      event,
+      events: [event],
+      status: 'running',
+      createdAt: this.clock.now(),
+      steps: {},
+      stack: [],
+      timeline: [],
+      pending: [],
+      forcePlan: false,
+      ...(invokedBy ? { invokedBy } : {}),
+    };
+    this.active.set(run.id, run);
+    this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
+    this.persist(run);
+    return run;
+  }
+
+  private addWork(run: RunRecord, work: PendingWork): void {
+    run.pending.push(work);
+    this.schedule(run, work);
+  }
+
+  private schedule(run: RunRecord, work: PendingWork): void {
+    this.scheduler.at(workKey(run, work), work.dueAt, () => {
+      if (this.closed || run.status !== 'running' || !run.pending.includes(work)) return;
+      if (work.kind === 'call') void this.call(run, work);
+      else if (work.kind === 'sleep') this.resolveOp(run, work.opId, null, { kind: 'sleep', output: null });
+      else if (work.kind === 'wait')
+        this.resolveOp(run, work.opId, null, { kind: 'waitForEvent', output: null });
+      else
+        this.resolveOp(
+          run,
+          work.opId,
+          { error: invokeTimeoutError() },
+          { kind: 'invoke', error: invokeTimeoutError() },
+        );
+    });
+  }
+
+  private removeWork(run: RunRecord, work: PendingWork): void {
+    run.pending = run.pending.filter((pending) => pending !== work);
+    this.scheduler.cancel(workKey(run, work));
+  }
+
+  /** Stores the outcome of a sleep, wait or invoke, and moves the run on. */
+  private resolveOp(
+    run: RunRecord,
+    opId: string,
+    memo: unknown,
+    entry: { kind: string; output?: unknown; error?: SerializedError },
+  ): void {
+    const work = run.pending.find((pending) => pending.kind !== 'call' && pending.opId === opId);
+    if (!work || work.kind === 'call') return;
+    this.removeWork(run, work);
+    const startedAt = work.kind === 'sleep' ? work.dueAt : this.clock.now();
+    memoize(run, opId, memo, { name: work.name, attempts: 1, startedAt, ...entry }, this.clock.now());
+    this.continueRun(run);
+    this.persist(run);
+  }
+
+  /** Once nothing is pending, the SDK is asked what comes next (discovery). */
+  private continueRun(run: RunRecord): void {
+    if (run.status !== 'running' || run.pending.length > 0) return;
+    run.forcePlan = false;
+    this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
+  }
+
+  private async call(run: RunRecord, work: Extract<PendingWork, { kind: 'call' }>): Promise<void> {
+    const fn = this.functions.get(run.functionId);
+    if (!fn) {
+      this.finish(run, 'failed', {
+        error: {
+          name: 'FunctionNotFoundError',
+          message: `Function "${run.functionId}" is not registered: sync the app.`,
+        },
+      });
+      return;
+    }
+    const release = await this.limiter.acquire(this.concurrencyKeys(fn, run));
+    const abort = new AbortController();
+    this.inFlight.add(abort);
+    const maxAttempts = (fn.steps.step.retries?.attempts ?? DEFAULT_RETRIES) + 1;
+    work.startedAt ??= this.clock.now();
+    let status: number;
+    let headers: Headers;
+    let body: unknown;
+    try {
+      if (this.closed || run.status !== 'running') return;
+      const url = new URL(fn.steps.step.runtime.url);
+      url.searchParams.set('stepId', work.stepId);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-run-id': run.id, 'x-inngest-signature': '' },
+        body: JSON.stringify(this.callRequest(run, work, maxAttempts)),
+        signal: abort.signal,
+      });
+      status = response.status;
+      headers = response.headers;
+      const text = await response.text();
+      body = text === '' ? null : safeJson(text);
+    } catch (error) {
+      if (this.closed) return; // the request is still pending in the store: a restarted engine resends it
+      status = 0;
+      headers = new Headers();
+      body = { name: 'FetchError', message: `The app did not answer: ${(error as Error).message}` };
+    } finally {
+      this.inFlight.delete(abort);
+      release();
+    }
+    if (this.closed || run.status !== 'running' || !run.pending.includes(work)) return;
+    this.handleResponse(run, work, { status, headers, body, maxAttempts });
+    this.persist(run);
+  }
+
+  private callRequest(run: RunRecord, work: Extract<PendingWork, { kind: 'call' }>, maxAttempts: number) {
+    const checkpoint = this.checkpointing && work.stepId === 'step' && !run.forcePlan;
+    return {
+      event: run.event,
+      events: run.events,
+      steps: run.steps,
+      ctx: {
+        run_id: run.id,
+        attempt: work.attempt,
+        max_attempts: maxAttempts,
+        disable_immediate_execution: run.forcePlan,
+        use_api: false,
+        env: 'embedded',
+        stack: { stack: run.stack, current: run.stack.length },
+        ...(checkpoint ? { fn_id: run.functionId, qi_id: `${run.id}:${work.attempt}` } : {}),
+      },
+      version: 2,
+    };
+  }
+
+  private handleResponse(
+    run: RunRecord,
+    work: Extract<PendingWork, { kind: 'call' }>,
+    response: { status: number; headers: Headers; body: unknown; maxAttempts: number },
+  ): void {
+    this.removeWork(run, work);
+    const { status, headers, body, maxAttempts } = response;
+    if (status === 200) {
+      this.finish(run, 'completed', { output: body });
+      return;
+    }
+    if (status === 206 && Array.isArray(body)) {
+      for (const op of body as Op[]) {
+        this.applyOp(run, work, op, headers, maxAttempts);
+        if (run.status !== 'running') return;
+      }
+      this.continueRun(run);
+      return;
+    }
+    const noRetry = headers.get('x-inngest-no-retry') === 'true' || (status >= 400 && status < 500);
+    if (!noRetry && work.attempt + 1 < maxAttempts) {
+      this.retry(run, work, headers);
+      return;
+    }
+    this.finish(run, 'failed', { error: toSerializedError(body, `The app answered ${status}`) });
+  }
+
+  private retry(run: RunRecord, work: Extract<PendingWork, { kind: 'call' }>, headers: Headers): void {
+    const delay =
+      retryAfterDelay(headers.get('retry-after'), this.clock.now()) ??
+      retryDelay(work.attempt, this.backoffScale);
+    this.addWork(run, { ...work, attempt: work.attempt + 1, dueAt: this.clock.now() + delay });
+  }
+
+  private applyOp(
+    run: RunRecord,
+    work: Extract<PendingWork, { kind: 'call' }>,
+    op: Op,
+    headers: Headers,
+    maxAttempts: number,
+  ): void {
+    const now = this.clock.now();
+    const name = op.displayName ?? op.name ?? op.id;
+    const startedAt = work.startedAt ?? now;
+    switch (op.op) {
+      case 'StepRun':
+        memoize(
+          run,
+          op.id,
+          { data: op.data ?? null },
+          { name, kind: 'run', attempts: work.attempt + 1, startedAt, output: op.data },
+          now,
+        );
+        return;
+      case 'StepFailed':
+        memoize(
+          run,
+          op.id,
+          { error: op.error },
+          { name, kind: 'run', attempts: work.attempt + 1, startedAt, error: op.error },
+          now,
+        );
+        return;
+      case 'StepError':
+        if (headers.get('x-inngest-no-retry') !== 'true' && work.attempt + 1 < maxAttempts)
+          this.retry(run, work, headers);
+        else
+          memoize(
+            run,
+            op.id,
+            { error: op.error },
+            { name, kind: 'run', attempts: work.attempt + 1, startedAt, error: op.error },
+            now,
+          );
+        return;
+      case 'StepPlanned':
+        if (isKnownStep(run, op.id)) return;
+        run.forcePlan = true;
+        this.addWork(run, { kind: 'call', stepId: op.id, attempt: 0, dueAt: now, name });
+        return;
+      case 'Sleep':
+        if (isKnownStep(run, op.id)) return;
+        this.addWork(run, {
+          kind: 'sleep',
+          opId: op.id,
+          name: op.displayName ?? op.id,
+          dueAt: sleepDueAt(op.name ?? '', now),
+        });
+        return;
+      case 'WaitForEvent': {
+        if (isKnownStep(run, op.id)) return;
+        const timeout = parseDuration(op.opts?.timeout) ?? Number.POSITIVE_INFINITY;
+        this.addWork(run, {
+          kind: 'wait',
+          opId: op.id,
+          name: op.displayName ?? op.id,
+          event: op.name ?? op.opts?.event,
+          ...(op.opts?.if ? { if: op.opts.if } : {}),
+          dueAt: now + timeout,
+        });
+        return;
+      }
+      case 'InvokeFunction':
+        if (!isKnownStep(run, op.id)) this.invoke(run, op, name);
+        return;
+      case 'RunComplete':
+        this.finish(run, 'completed', { output: op.data });
+        return;
+      default:
+        this.finish(run, 'failed', {
+          error: {
+            name: 'UnsupportedStepError',
+            message: `Step "${name}" uses the ${op.op} operation, which the embedded engine does not run.`,
+          },
+        });
+    }
+  }
+
+  private invoke(run: RunRecord, op: Op, name: string): void {
+    const target = this.functions.get(op.opts?.function_id);
+    const now = this.clock.now();
+    if (!target) {
+      const error = {
+        name: 'Error',
+        message: `Invoked function "${op.opts?.function_id}" is not registered.`,
+      };
+      memoize(run, op.id, { error }, { name, kind: 'invoke', attempts: 1, startedAt: now, error }, now);
+      return;
+    }
+    const event: EngineEvent = {
+      id: ulid(),
+      name: 'inngest/function.invoked',
+      data: { ...(op.opts?.payload?.data ?? {}) },
+      ts: now,
+    };
+    const timeout = parseDuration(op.opts?.timeout) ?? Number.POSITIVE_INFINITY;
+    const child = this.startRun(target, event, { runId: run.id, opId: op.id });
+    this.addWork(run, { kind: 'invoke', opId: op.id, name, childRunId: child.id, dueAt: now + timeout });
+  }
+
+  /** @internal Handles `POST /v1/checkpoint/:runId/async`: stores steps the SDK ran in-request. */
+  checkpoint(runId: string, body: { steps?: Op[] }): void {
+    const run = this.active.get(runId);
+    if (run?.status !== 'running') return;
+    const call = run.pending.find((work) => work.kind === 'call' && work.stepId === 'step');
+    const attempts = call?.kind === 'call' ? call.attempt + 1 : 1;
+    const now = this.clock.now();
+    for (const op of body.steps ?? []) {
+      if (op.op !== 'StepRun') continue;
+      const startedAt = call?.kind === 'call' ? (call.startedAt ?? now) : now;
+      memoize(
+        run,
+        op.id,
+        { data: op.data ?? null },
+        { name: op.displayName ?? op.name ?? op.id, kind: 'run', attempts, startedAt, output: op.data },
+        now,
+      );
+    }
+    this.persist(run);
+  }
+
+  private finish(
+    run: RunRecord,
+    status: Exclude<RunStatus, 'running'>,
+    outcome: { output?: unknown; error?: SerializedError; cancelledBy?: string },
+  ): void {
+    for (const work of [...run.pending]) this.removeWork(run, work);
+    run.status = status;
+    run.endedAt = this.clock.now();
+    if (status === 'completed') run.output = outcome.output ?? null;
+    if (outcome.error) run.error = outcome.error;
+    this.persist(run);
+    this.active.delete(run.id);
+    if (status === 'failed')
+      this.logger.warn(`Run ${run.id} of ${run.functionId} failed: ${run.error?.message}`);
+
+    const data = { function_id: run.functionId, run_id: run.id, event: run.event, events: run.events };
+    const lifecycle: EngineEventInput[] = [];
+    if (status === 'failed')
+      lifecycle.push({
+        name: 'inngest/function.failed',
+        id: `failed-${run.id}`,
+        data: { ...data, error: run.error },
+      });
+    if (status === 'cancelled')
+      lifecycle.push({ name: 'inngest/function.cancelled', id: `cancelled-${run.id}`, data });
+    lifecycle.push({
+      name: 'inngest/function.finished',
+      id: `finished-${run.id}`,
+      data: {
+        ...data,
+        ...(status === 'completed' ? { result: run.output } : { error: run.error }),
+        _inngest: { status },
+      },
+    });
+    void this.ingest(lifecycle);
+
+    if (run.invokedBy) {
+      const parent = this.active.get(run.invokedBy.runId);
+      const error = run.error ?? { name: 'Error', message: `Invoked run ${run.id} was ${status}.` };
+      if (parent) {
+        if (status === 'completed')
+          this.resolveOp(
+            parent,
+            run.invokedBy.opId,
+            { data: run.output },
+            { kind: 'invoke', output: run.output },
+          );
+        else this.resolveOp(parent, run.invokedBy.opId, { error }, { kind: 'invoke', error });
+      }
+    }
+  }
+
+  private concurrencyKeys(fn: RegisteredFunction, run: RunRecord): Array<{ key: string; limit: number }> {
+    if (fn.concurrency === undefined) return [];
+    const limits = Array.isArray(fn.concurrency)
+      ? fn.concurrency
+      : typeof fn.concurrency === 'number'
+        ? [{ limit: fn.concurrency }]
+        : [fn.concurrency];
+    return limits
+      .filter((limit) => limit.limit > 0)
+      .map((limit, index) => ({
+        key: `${fn.id}#${index}:${limit.key ? JSON.stringify(celValue(limit.key, { event: run.event })) : ''}`,
+        limit: limit.limit,
+      }));
+  }
+
+  private persist(run: RunRecord): void {
+    const previous = this.saves.get(run.id) ?? Promise.resolve();
+    const saved = previous
+      .then(() => this.store.saveRun(run))
+      .catch((error) => this.logger.error(`Saving run ${run.id} failed: ${(error as Error).message}`))
+      .then(() => {
+        if (this.saves.get(run.id) === saved) this.saves.delete(run.id);
+        for (const notify of [...this.watchers]) notify(run);
+      });
+    this.saves.set(run.id, saved);
+  }
+
+  /** Runs matching a filter, oldest first. */
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.store.listRuns(filter);
+  }
+
+  /** One run, with its event, status, output or error, and step timeline. */
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.store.getRun(runId);
+  }
+
+  /**
+   * Resolves with the first run that matches the filter, by default once it is in a final state
+   * (`completed`, `failed` or `cancelled`); rejects with `WaitForRunTimeoutError` after `timeoutMs`.
+   */
+  async waitForRun(filter: WaitForRunFilter, timeoutMs = 10_000): Promise<RunRecord> {
+    const effective: WaitForRunFilter = { ...filter, status: filter.status ?? FINAL_STATUSES };
+    const matches = (run: RunRecord) =>
+      (!filter.runId || run.id === filter.runId) && runMatches(run, effective, this.app?.appId);
+    return new Promise<RunRecord>((resolve, reject) => {
+      const onSaved = (run: RunRecord) => {
+        if (matches(run)) settle(() => resolve(structuredClone(run)));
+      };
+      const timer = setTimeout(
+        () => settle(() => reject(new WaitForRunTimeoutError(filter, timeoutMs))),
+        timeoutMs,
+      );
+      const settle = (outcome: () => void) => {
+        if (!this.watchers.delete(onSaved)) return;
+        clearTimeout(timer);
+        outcome();
+      };
+      this.watchers.add(onSaved);
+      const existing = filter.runId
+        ? this.store.getRun(filter.runId).then((run) => (run ? [run] : []))
+        : this.store.listRuns(effective);
+      void existing.then((runs) => {
+        const found = runs.find(matches);
+        if (found) settle(() => resolve(found));
+      });
+    });
+  }
+
+  /** Stops the engine: its timers, its in-flight requests and its server. Pending runs stay in the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.scheduler.cancelAll();
+    for (const abort of this.inFlight) abort.abort();
+    await Promise.all([...this.saves.values()]);
+    await this.server?.close();
+    await this.store.close();
+  }
+}
+
+function invokeTimeoutError(): SerializedError {
+  return { name: 'InngestInvokeTimeoutError', message: 'Timed out waiting for invoked function to complete' };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

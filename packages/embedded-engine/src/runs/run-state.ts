@@ -1,0 +1,35 @@
+import type { PendingWork, RunRecord, SerializedError, StepTimelineEntry } from '../engine.types';
+
+/** @internal Whether a step id is memoized or already waited for in a run. */
+export function isKnownStep(run: RunRecord, id: string): boolean {
+  if (id in run.steps) return true;
+  return run.pending.some((work) => (work.kind === 'call' ? work.stepId === id : work.opId === id));
+}
+
+/** @internal Stores a step's result as the SDK expects it back, and closes its timeline entry. */
+export function memoize(
+  run: RunRecord,
+  id: string,
+  memo: unknown,
+  entry: Omit<StepTimelineEntry, 'id' | 'endedAt'>,
+  now: number,
+): void {
+  if (id in run.steps) return;
+  run.steps[id] = memo;
+  run.stack.push(id);
+  run.timeline.push({ id, ...entry, endedAt: now });
+}
+
+/** @internal A stable key for a piece of pending work (its timer key). */
+export function workKey(run: RunRecord, work: PendingWork): string {
+  return `${run.id}:${work.kind}:${work.kind === 'call' ? work.stepId : work.opId}`;
+}
+
+/** @internal Turns whatever an SDK answered into a serialized error. */
+export function toSerializedError(body: unknown, fallback: string): SerializedError {
+  if (body && typeof body === 'object' && 'message' in body) {
+    const error = body as SerializedError;
+    return { ...error, name: error.name ?? 'Error', message: String(error.message) };
+  }
+  return { name: 'Error', message: typeof body === 'string' && body !== '' ? body : fallback };
+}

@@ -1,0 +1,21 @@
+import type { RegisteredFunction } from '../engine.types';
+
+/**
+ * Function config fields the engine does not run. A function using one is refused at sync, so
+ * that nothing silently behaves differently from Inngest.
+ */
+const UNSUPPORTED_FEATURES = [
+  'batchEvents',
+  'rateLimit',
+  'throttle',
+  'debounce',
+  'singleton',
+  'priority',
+  'timeouts',
+  'idempotency',
+] as const;
+
+/** @internal The first unsupported feature a registered function uses, if any. */
+export function findUnsupportedFeature(fn: RegisteredFunction): string | undefined {
+  return UNSUPPORTED_FEATURES.find((feature) => fn[feature] !== undefined && fn[feature] !== null);
+}

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src';
+import { type EmbeddedApp, type Platform, startEmbeddedApp } from './support/embedded-app';
+import { ConformanceFunctions, Probe } from './support/functions';
+import { waitFor } from './support/wait-for';
+
+const HOUR = 3_600_000;
+let ticketCounter = 0;
+const ticket = () => `t-${++ticketCounter}-${Math.random().toString(36).slice(2, 8)}`;
+
+const modes = [
+  ['express', true],
+  ['express', false],
+  ['fastify', true],
+  ['fastify', false],
+] as Array<[Platform, boolean]>;
+
+describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpointing) => {
+  let subject: EmbeddedApp;
+  let clock: ManualClock;
+  let probe: Probe;
+
+  beforeAll(async () => {
+    clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
+    probe = new Probe();
+    subject = await startEmbeddedApp(platform, [{ provide: Probe, useValue: probe }, ConformanceFunctions], {
+      clock,
+      checkpointing,
+      retryBackoffScale: 0,
+    });
+  });
+
+  afterAll(() => subject?.close());
+
+  const run = async (name: string, data: Record<string, unknown>, status?: string) => {
+    const { ids } = await subject.inngest.send({ name, data });
+    return subject.engine.waitForRun({ eventId: ids[0], ...(status ? { status: status as never } : {}) });
+  };
+
+  it('runs step.run steps in order and completes with the output and a step timeline', async () => {
+    const result = await run('conf/three-steps', { input: 'x' });
+    expect(result.status).toBe('completed');
+    expect(result.output).toBe('x-a-b-c');
+    expect(result.timeline.map((step) => step.name)).toEqual(['a', 'b', 'c']);
+    expect(result.timeline.every((step) => step.attempts === 1 && step.endedAt! >= step.startedAt)).toBe(
+      true,
+    );
+  });
+
+  it('answers the event API with ids and triggers nothing for an event id seen before', async () => {
+    const id = `dedupe-${ticket()}`;
+    const first = await subject.inngest.send({ name: 'conf/three-steps', data: { input: 'once' }, id });
+    const second = await subject.inngest.send({ name: 'conf/three-steps', data: { input: 'twice' }, id });
+    expect(first.ids).toEqual([id]);
+    expect(second.ids).toEqual([id]);
+    await subject.engine.waitForRun({ eventId: id });
+    expect(await subject.engine.listRuns({ eventId: id })).toHaveLength(1);
+  });
+
+  it('matches wildcard triggers', async () => {
+    const result = await run('conf/wild.anything', {});
+    expect(result.functionId).toBe('conformance-wildcard');
+    expect(result.output).toBe('conf/wild.anything');
+  });
+
+  it('filters triggers with their `if` expression', async () => {
+    const small = await subject.inngest.send({ name: 'conf/order', data: { total: 50 } });
+    const big = await run('conf/order', { total: 150 });
+    expect(big.output).toBe(150);
+    expect(await subject.engine.listRuns({ eventId: small.ids[0] })).toHaveLength(0);
+  });
+
+  it('sleeps and sleeps until a date on the engine clock', async () => {
+    const until = clock.now() + 3 * HOUR;
+    const { ids } = await subject.inngest.send({ name: 'conf/sleep', data: { until } });
+    const sleeping = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(sleeping.id))?.pending[0]?.kind === 'sleep');
+    await clock.advance(HOUR);
+    await waitFor(async () => (await subject.engine.getRun(sleeping.id))?.timeline.length === 1);
+    await waitFor(async () => (await subject.engine.getRun(sleeping.id))?.pending[0]?.dueAt === until);
+    await clock.advance(until - clock.now());
+    const done = await subject.engine.waitForRun({ runId: sleeping.id });
+    expect(done.output).toBe('woke');
+    expect(done.timeline.map((step) => step.kind)).toEqual(['sleep', 'sleep', 'run']);
+  });
+
+  it('resumes waitForEvent with the matching event (match)', async () => {
+    const t = ticket();
+    const { ids } = await subject.inngest.send({ name: 'conf/wait', data: { ticket: t } });
+    const waiting = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(waiting.id))?.pending[0]?.kind === 'wait');
+    await subject.inngest.send({ name: 'conf/approved', data: { ticket: 'someone-else', by: 'eve' } });
+    await subject.inngest.send({ name: 'conf/approved', data: { ticket: t, by: 'ada' } });
+    expect((await subject.engine.waitForRun({ runId: waiting.id })).output).toEqual({ approvedBy: 'ada' });
+  });
+
+  it('resumes waitForEvent only when its `if` expression holds', async () => {
+    const t = ticket();
+    const { ids } = await subject.inngest.send({ name: 'conf/wait-if', data: { ticket: t } });
+    const waiting = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(waiting.id))?.pending[0]?.kind === 'wait');
+    await subject.inngest.send({ name: 'conf/answer', data: { ticket: t, value: 3 } });
+    await subject.inngest.send({ name: 'conf/answer', data: { ticket: t, value: 42 } });
+    expect((await subject.engine.waitForRun({ runId: waiting.id })).output).toBe(42);
+  });
+
+  it('gives null to a waitForEvent that times out', async () => {
+    const { ids } = await subject.inngest.send({ name: 'conf/wait', data: { ticket: ticket() } });
+    const waiting = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(waiting.id))?.pending[0]?.kind === 'wait');
+    await clock.advance(HOUR);
+    expect((await subject.engine.waitForRun({ runId: waiting.id })).output).toEqual({ timedOut: true });
+  });
+
+  it('delivers events from step.sendEvent, which trigger functions', async () => {
+    const t = ticket();
+    const sent = await run('conf/send', { ticket: t });
+    expect(sent.output).toBe(1);
+    const triggered = await subject.engine.waitForRun({ functionId: 'wildcard', status: 'completed' });
+    const all = await subject.engine.listRuns({ functionId: 'wildcard' });
+    expect(all.some((r) => r.event.name === 'conf/wild.sent' && r.event.data.from === t)).toBe(true);
+    expect(triggered.status).toBe('completed');
+  });
+
+  it('invokes a function and returns its result', async () => {
+    expect((await run('conf/invoke', { value: 21 })).output).toEqual({ doubled: 42 });
+  });
+
+  it('throws the invoked function’s error in the caller', async () => {
+    const result = await run('conf/invoke', { value: 1, mode: 'fail' });
+    expect(result.output).toEqual({ caught: 'child refused' });
+  });
+
+  it('times out an invoke whose function does not finish in time', async () => {
+    const { ids } = await subject.inngest.send({ name: 'conf/invoke', data: { value: 1, mode: 'hang' } });
+    const parent = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(parent.id))?.pending[0]?.kind === 'invoke');
+    await clock.advance(10 * 60_000);
+    const result = await subject.engine.waitForRun({ runId: parent.id });
+    expect(result.output).toEqual({ caught: 'Timed out waiting for invoked function to complete' });
+  });
+
+  it('runs parallel steps once each and joins them', async () => {
+    const before = ['x', 'y', 'z'].map((s) => probe.count(`parallel-${s}`));
+    const result = await run('conf/parallel', {});
+    expect(result.status).toBe('completed');
+    expect(['x', 'y', 'z'].map((s, i) => probe.count(`parallel-${s}`) - before[i]!)).toEqual([1, 1, 1]);
+    expect(result.timeline.map((step) => step.name).sort()).toEqual(['sum', 'x', 'y', 'z']);
+  });
+
+  it('retries a step that fails twice, then succeeds', async () => {
+    const t = ticket();
+    const result = await run('conf/flaky', { ticket: t });
+    expect(result.output).toBe('ok after 3');
+    expect(probe.count(`flaky-${t}`)).toBe(3);
+    expect(result.timeline[0]).toMatchObject({ name: 'sometimes', attempts: 3 });
+  });
+
+  it('fails after the retries, fires inngest/function.failed and runs onFailure', async () => {
+    const t = ticket();
+    const result = await run('conf/doomed', { ticket: t });
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toBe('gateway down');
+    expect(probe.count(`doomed-${t}`)).toBe(2);
+    await subject.engine.waitForRun({ functionId: 'doomed-failure', status: 'completed' });
+    await waitFor(async () => probe.failures.some((f) => (f as { ticket: string }).ticket === t));
+    expect(probe.failures).toContainEqual({ ticket: t, message: 'gateway down' });
+  });
+
+  it('does not retry a NonRetriableError', async () => {
+    const t = ticket();
+    const result = await run('conf/doomed', { ticket: t, permanent: true });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ name: 'NonRetriableError', message: 'card declined' });
+    expect(probe.count(`doomed-${t}`)).toBe(1);
+  });
+
+  it('reschedules a RetryAfterError after the time it asks for', async () => {
+    const t = ticket();
+    const { ids } = await subject.inngest.send({ name: 'conf/retry-after', data: { ticket: t } });
+    const waiting = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => {
+      const pending = (await subject.engine.getRun(waiting.id))?.pending[0];
+      return pending?.kind === 'call' && pending.attempt === 1;
+    });
+    const retry = (await subject.engine.getRun(waiting.id))!.pending[0]!;
+    expect(retry.dueAt - clock.now()).toBe(30_000);
+    await clock.advance(30_000);
+    expect((await subject.engine.waitForRun({ runId: waiting.id })).output).toBe('done');
+  });
+
+  it('cancels a run on a matching cancelOn event', async () => {
+    const t = ticket();
+    const { ids } = await subject.inngest.send({ name: 'conf/cancellable', data: { ticket: t } });
+    const sleeping = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(sleeping.id))?.pending[0]?.kind === 'sleep');
+    await subject.inngest.send({ name: 'conf/cancel', data: { ticket: 'other' } });
+    await subject.inngest.send({ name: 'conf/cancel', data: { ticket: t } });
+    const cancelled = await subject.engine.waitForRun({ runId: sleeping.id });
+    expect(cancelled.status).toBe('cancelled');
+    await clock.advance(2 * 86_400_000);
+    expect(probe.count('cancellable-never')).toBe(0);
+  });
+
+  it('honours a concurrency limit per key', async () => {
+    probe.inFlight.max = 0;
+    const sent = await subject.inngest.send(
+      Array.from({ length: 4 }, () => ({ name: 'conf/limited', data: { customer: 'c-1' } })),
+    );
+    await Promise.all(sent.ids.map((id) => subject.engine.waitForRun({ eventId: id })));
+    expect(probe.inFlight.max).toBe(1);
+  });
+
+  it('fires cron triggers on the engine clock', async () => {
+    const before = (await subject.engine.listRuns({ functionId: 'hourly' })).length;
+    await clock.advance(HOUR);
+    await waitFor(
+      async () =>
+        (await subject.engine.listRuns({ functionId: 'hourly', status: 'completed' })).length > before,
+    );
+    const runs = await subject.engine.listRuns({ functionId: 'hourly', status: 'completed' });
+    expect(runs.at(-1)!.output).toBe('inngest/scheduled.timer');
+  });
+
+  it('serves the runs as JSON under /_engine', async () => {
+    const result = await run('conf/three-steps', { input: 'http' });
+    const list = (await (
+      await fetch(`${subject.engine.baseUrl}/_engine/runs?functionId=three-steps&status=completed`)
+    ).json()) as {
+      runs: Array<{ id: string }>;
+    };
+    expect(list.runs.map((r) => r.id)).toContain(result.id);
+    const one = (await (await fetch(`${subject.engine.baseUrl}/_engine/runs/${result.id}`)).json()) as {
+      output: string;
+    };
+    expect(one.output).toBe('http-a-b-c');
+  });
+});

@@ -1,0 +1,126 @@
+import type { ClientOptions, Middleware } from 'inngest';
+import { InngestConfigurationError } from './inngest.errors';
+
+/**
+ * Where the app's functions run.
+ * - `embedded`: an in-process executor (`@sagaline/embedded-engine`); no Inngest server needed.
+ * - `dev`: the Inngest Dev Server (or any server in dev mode); no request signing.
+ * - `cloud`: Inngest Cloud or a self-hosted Inngest; requests are signed and verified.
+ */
+export type InngestMode = 'embedded' | 'dev' | 'cloud';
+
+/**
+ * Options of the embedded engine, passed verbatim to `EmbeddedEngine.start()` of
+ * `@sagaline/embedded-engine` (see its `EmbeddedEngineOptions`).
+ */
+export interface EmbeddedModeOptions {
+  [option: string]: unknown;
+}
+
+/** Options of `InngestModule.forRoot()` and of the factory of `forRootAsync()`. */
+export interface InngestModuleOptions {
+  /** The app id Inngest shows and keys functions by, e.g. `'shop'`. */
+  appId: string;
+  /**
+   * Where functions run. Defaults from the environment: `INNGEST_DEV` set → `dev`;
+   * `INNGEST_SIGNING_KEY` set → `cloud`; otherwise `embedded`.
+   */
+  mode?: InngestMode;
+  /** Key for sending events (`INNGEST_EVENT_KEY` when unset). Not needed in `dev` and `embedded`. */
+  eventKey?: string;
+  /** Key that signs and verifies requests in `cloud` mode (`INNGEST_SIGNING_KEY` when unset). */
+  signingKey?: string;
+  /** The previous signing key, accepted during a key rotation (`INNGEST_SIGNING_KEY_FALLBACK`). */
+  signingKeyFallback?: string;
+  /** URL of the Inngest server, e.g. a self-hosted Inngest or a Dev Server on another port. */
+  baseUrl?: string;
+  /** Inngest v4 middleware classes, applied to every function of the app. */
+  middleware?: Middleware.Class[];
+  /** Checkpointing (several steps per request); the SDK's default when unset. */
+  checkpointing?: ClientOptions['checkpointing'];
+  /** The logger functions receive as `logger`; by default one that writes through Nest's `Logger`. */
+  logger?: ClientOptions['logger'];
+  /** Version of the app, shown by Inngest. */
+  appVersion?: string;
+  /** Options of the embedded engine (`mode: 'embedded'` only). */
+  embedded?: EmbeddedModeOptions;
+}
+
+/** Options given next to `useFactory` in `forRootAsync()`, and with the rest in `forRoot()`. */
+export interface InngestModuleExtras {
+  /** Register the module globally, so feature modules need not import it. Default `false`. */
+  isGlobal?: boolean;
+  /** Path of the serve endpoint, after any global prefix. Default `/api/inngest`. */
+  servePath?: string;
+  /**
+   * Largest request body the serve endpoint accepts, as bytes or a string such as `'4mb'`.
+   * Call Requests carry every memoized step result, so this is larger than most APIs need.
+   * Default `'16mb'`.
+   */
+  bodyLimit?: number | string;
+}
+
+/** The serve endpoint settings, resolved from the extras. */
+export interface ServeEndpointOptions {
+  servePath: string;
+  bodyLimit: number | string;
+}
+
+/** The default path of the serve endpoint. */
+export const DEFAULT_SERVE_PATH = '/api/inngest';
+
+/** @internal */
+export const DEFAULT_BODY_LIMIT = '16mb';
+
+const isSet = (value: string | undefined) =>
+  value !== undefined && value !== '' && value !== '0' && value !== 'false';
+
+/** Resolves the mode: the option if given, otherwise from the Inngest environment variables. */
+export function resolveMode(
+  options: Pick<InngestModuleOptions, 'mode'>,
+  env: Record<string, string | undefined>,
+): InngestMode {
+  if (options.mode !== undefined) {
+    if (!['embedded', 'dev', 'cloud'].includes(options.mode)) {
+      throw new InngestConfigurationError(
+        'mode',
+        `Unknown Inngest mode "${String(options.mode)}": use 'embedded', 'dev' or 'cloud', or leave it unset.`,
+      );
+    }
+    return options.mode;
+  }
+  if (isSet(env.INNGEST_DEV)) return 'dev';
+  if (isSet(env.INNGEST_SIGNING_KEY)) return 'cloud';
+  return 'embedded';
+}
+
+/** Checks what every mode needs, before anything is started. */
+export function validateOptions(
+  options: InngestModuleOptions,
+  mode: InngestMode,
+  env: Record<string, string | undefined>,
+): void {
+  if (typeof options.appId !== 'string' || options.appId.trim() === '') {
+    throw new InngestConfigurationError(
+      'appId',
+      'InngestModule needs an `appId`, a non-empty string that names your app in Inngest (e.g. "shop").',
+    );
+  }
+  if (mode === 'cloud' && !options.signingKey && !env.INNGEST_SIGNING_KEY) {
+    throw new InngestConfigurationError(
+      'signingKey',
+      'Inngest mode "cloud" needs a signing key to verify requests: set the INNGEST_SIGNING_KEY ' +
+        'environment variable (or the `signingKey` option). For local development set INNGEST_DEV=1 ' +
+        "or use mode 'embedded'.",
+    );
+  }
+}
+
+/** Normalises a serve path to start with one slash and end without one. */
+export function normalizePath(path: string): string {
+  const trimmed = path
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/|\/$/g, '');
+  return trimmed === '' ? '' : `/${trimmed}`;
+}

@@ -1,0 +1,92 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Logger } from '@nestjs/common';
+import { Inngest } from 'inngest';
+import { InngestConfigurationError } from './inngest.errors';
+import { type InngestMode, type InngestModuleOptions, resolveMode, validateOptions } from './inngest.options';
+import { createNestInngestLogger } from './nest-inngest.logger';
+
+/**
+ * What the binding needs of an embedded executor. `@sagaline/embedded-engine`'s `EmbeddedEngine`
+ * provides it; see that package for inspection (`listRuns`, `getRun`, `waitForRun`).
+ */
+export interface EmbeddedExecutor {
+  /** Base URL the SDK sends events, registrations and checkpoints to. */
+  readonly baseUrl: string;
+  /** Asks the app at `serveUrl` to sync, as an Inngest server does; resolves once stored. */
+  syncApp(serveUrl: string): Promise<void>;
+  /** Stops the executor and every timer it holds. */
+  close(): Promise<void>;
+}
+
+interface EmbeddedEngineModule {
+  EmbeddedEngine: { start(options: Record<string, unknown>): Promise<EmbeddedExecutor> };
+}
+
+/** @internal The client and what it runs on, created once per module. */
+export interface InngestRuntime {
+  readonly mode: InngestMode;
+  readonly client: Inngest;
+  readonly engine: EmbeddedExecutor | null;
+}
+
+const ENGINE_PACKAGE = '@sagaline/embedded-engine';
+
+/**
+ * Loads the engine next to this package or, failing that, from the app's own folder: with pnpm or
+ * a monorepo the app depends on the engine while this package cannot see it.
+ */
+async function loadEngine(): Promise<EmbeddedEngineModule> {
+  try {
+    return (await import(ENGINE_PACKAGE)) as EmbeddedEngineModule;
+  } catch (nextToBinding) {
+    try {
+      const fromApp = createRequire(join(process.cwd(), 'package.json')).resolve(ENGINE_PACKAGE);
+      return (await import(pathToFileURL(fromApp).href)) as EmbeddedEngineModule;
+    } catch {
+      throw nextToBinding;
+    }
+  }
+}
+
+async function startEmbeddedEngine(options: InngestModuleOptions): Promise<EmbeddedExecutor> {
+  let engineModule: EmbeddedEngineModule;
+  try {
+    engineModule = await loadEngine();
+  } catch (error) {
+    throw new InngestConfigurationError(
+      'mode',
+      `Inngest mode "embedded" runs functions in-process with ${ENGINE_PACKAGE}, which could not be ` +
+        `loaded (${(error as Error).message}). Install it (npm i ${ENGINE_PACKAGE}), or use an Inngest ` +
+        'server: set INNGEST_DEV=1 for the Dev Server, or INNGEST_SIGNING_KEY for Inngest Cloud.',
+    );
+  }
+  return engineModule.EmbeddedEngine.start({
+    logger: new Logger('InngestEmbeddedEngine'),
+    ...options.embedded,
+  });
+}
+
+/** @internal Resolves the mode, checks the options and creates the client (and engine). */
+export async function createInngestRuntime(
+  options: InngestModuleOptions,
+  env: Record<string, string | undefined> = process.env,
+): Promise<InngestRuntime> {
+  const mode = resolveMode(options, env);
+  validateOptions(options, mode, env);
+  const engine = mode === 'embedded' ? await startEmbeddedEngine(options) : null;
+  const client = new Inngest({
+    id: options.appId,
+    isDev: mode !== 'cloud',
+    baseUrl: engine?.baseUrl ?? options.baseUrl,
+    eventKey: options.eventKey ?? (engine ? 'embedded' : undefined),
+    signingKey: options.signingKey,
+    signingKeyFallback: options.signingKeyFallback,
+    middleware: options.middleware,
+    checkpointing: options.checkpointing,
+    logger: options.logger ?? createNestInngestLogger(),
+    appVersion: options.appVersion,
+  });
+  return { mode, client, engine };
+}

@@ -1,0 +1,119 @@
+import type { AddressInfo } from 'node:net';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
+import bytes from 'bytes';
+import { serve as serveExpress } from 'inngest/express';
+import { serve as serveFastify } from 'inngest/fastify';
+import type { Subscription } from 'rxjs';
+import { INNGEST_RUNTIME } from '../inngest.constants';
+import { InngestConfigurationError } from '../inngest.errors';
+import { INNGEST_SERVE_OPTIONS } from '../inngest.module-definition';
+import { normalizePath, type ServeEndpointOptions } from '../inngest.options';
+import type { InngestRuntime } from '../inngest.runtime';
+import { InngestFunctionRegistry } from '../inngest-function.registry';
+import { InngestSyncState } from '../inngest-sync.state';
+import { mountExpressEndpoint } from './express-endpoint';
+import { mountFastifyEndpoint } from './fastify-endpoint';
+import type { FrameworkHandler, ServeEndpoint } from './serve-handler';
+
+/**
+ * @internal Mounts the serve endpoint on the app's HTTP adapter (Express or Fastify), builds the
+ * SDK handler once every function is registered, syncs with the embedded engine once the app
+ * listens, and stops the engine with the app.
+ */
+@Injectable()
+export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('InngestModule');
+  private handler?: FrameworkHandler;
+  private listening?: Subscription;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly appConfig: ApplicationConfig,
+    private readonly registry: InngestFunctionRegistry,
+    private readonly syncState: InngestSyncState,
+    @Inject(INNGEST_RUNTIME) private readonly runtime: InngestRuntime,
+    @Inject(INNGEST_SERVE_OPTIONS) private readonly serveOptions: ServeEndpointOptions,
+  ) {}
+
+  /** Runs after Nest registered its routes and before its not-found handler, which must come last. */
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return; // a standalone application context serves nothing
+    const endpoint = this.endpoint();
+    const type = adapter.getType();
+    if (type === 'express') mountExpressEndpoint(adapter.getInstance(), endpoint);
+    else if (type === 'fastify') mountFastifyEndpoint(adapter.getInstance(), endpoint);
+    else {
+      throw new InngestConfigurationError(
+        'httpAdapter',
+        `The Inngest serve endpoint supports Express and Fastify; this app runs on "${type}".`,
+      );
+    }
+    if (this.runtime.engine) {
+      this.listening = this.adapterHost.listen$.subscribe(() => void this.syncWithEngine(endpoint.path));
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const functions = this.registry.seal();
+    const serve = adapter.getType() === 'fastify' ? serveFastify : serveExpress;
+    this.handler = serve({ client: this.runtime.client, functions }) as FrameworkHandler;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.listening?.unsubscribe();
+    await this.runtime.engine?.close();
+  }
+
+  private endpoint(): ServeEndpoint {
+    const path = normalizePath(`${this.appConfig.getGlobalPrefix()}/${this.serveOptions.servePath}`) || '/';
+    const bodyLimit = bytes.parse(this.serveOptions.bodyLimit);
+    if (bodyLimit === null || !Number.isFinite(bodyLimit) || bodyLimit <= 0) {
+      throw new InngestConfigurationError(
+        'bodyLimit',
+        `bodyLimit "${this.serveOptions.bodyLimit}" is not a size: give bytes (4194304) or a string such as '4mb'.`,
+      );
+    }
+    return {
+      path,
+      bodyLimit,
+      handler: () => {
+        if (!this.handler)
+          throw new Error('The Inngest serve endpoint is not ready: the app has not bootstrapped.');
+        return this.handler;
+      },
+      onHandled: (method, status) => {
+        if (method === 'PUT' && status === 200) this.syncState.markSynced();
+      },
+    };
+  }
+
+  private async syncWithEngine(path: string): Promise<void> {
+    const address = this.adapterHost.httpAdapter.getHttpServer().address() as AddressInfo | string | null;
+    if (!address || typeof address === 'string') return;
+    const host = ['::', '0.0.0.0', ''].includes(address.address)
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+    const url = `http://${host}:${address.port}${path}`;
+    try {
+      await this.runtime.engine!.syncApp(url);
+      this.syncState.markSynced();
+      this.logger.log(`Synced ${this.registry.list().length} functions with the embedded engine at ${url}`);
+    } catch (error) {
+      this.syncState.markFailed(error as Error);
+      this.logger.error(`Sync with the embedded engine failed: ${(error as Error).message}`);
+    }
+  }
+}

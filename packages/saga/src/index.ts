@@ -1,0 +1,30 @@
+export {
+  Compensate,
+  Saga,
+  type SagaOptions,
+  SagaStep,
+  type SagaStepContext,
+  type SagaStepOptions,
+} from './saga.decorators';
+export { SagaDefinitionError, SagaError, SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
+export { SagaModule } from './saga.module';
+export { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
+export { type RegisteredSaga, SagaRegistry } from './saga.registry';
+export { runSaga, type SagaRunInput, type SagaRunOptions } from './saga.runner';
+export { SagaService } from './saga.service';
+export { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+export {
+  type CompensationPolicy,
+  type RetryPolicy,
+  SAGA_UNKNOWN_OUTPUT,
+  type SagaContext,
+  type SagaDefinition,
+  type SagaEventPayload,
+  type SagaFailure,
+  type SagaOutcome,
+  type SagaStatus,
+  type SagaStepAction,
+  type SagaStepDefinition,
+  type SagaStepTools,
+  type StepOutput,
+} from './saga.types';

@@ -1,0 +1,17 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { SagaStateStore } from './saga.state';
+
+/** Options of `SagaModule.forRoot()`. */
+export interface SagaModuleOptions {
+  /** Where saga states are kept (queries, cancellation). Default: in memory. */
+  stateStore?: SagaStateStore;
+}
+
+/** Injection token of the saga state store. */
+export const SAGA_STATE_STORE: unique symbol = Symbol.for('sagaline:saga:state-store');
+
+export const { ConfigurableModuleClass: ConfigurableSagaModule, MODULE_OPTIONS_TOKEN: SAGA_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<SagaModuleOptions>({ moduleName: 'Saga' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();

@@ -1,0 +1,391 @@
+import type { Logger } from 'inngest';
+import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
+import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+import {
+  type RetryPolicy,
+  SAGA_UNKNOWN_OUTPUT,
+  type SagaContext,
+  type SagaDefinition,
+  type SagaEventPayload,
+  type SagaFailure,
+  type SagaOutcome,
+  type SagaStepDefinition,
+  type SagaStepTools,
+} from './saga.types';
+
+/** What `runSaga` needs from the Inngest function context. */
+export interface SagaRunInput {
+  event: { name: string; data: any; id?: string; ts?: number };
+  step: SagaStepTools;
+  runId: string;
+  logger: Logger;
+}
+
+/** Options of `runSaga`. */
+export interface SagaRunOptions {
+  /** Where the saga's state is kept for queries and cancellation. Default: a process-wide memory store. */
+  stateStore?: SagaStateStore;
+}
+
+type AttemptResult =
+  | { ok: true; value: unknown; startedAt: number; endedAt: number }
+  | { ok: false; permanent: boolean; name: string; message: string };
+
+const DEFAULT_RETRIES = 3;
+const DEFAULT_COMPENSATION_ATTEMPTS = 3;
+const defaultStateStore = new MemorySagaStateStore();
+
+/** @internal The process-wide default state store. */
+export function defaultSagaStateStore(): SagaStateStore {
+  return defaultStateStore;
+}
+
+/**
+ * Runs a saga inside an Inngest function: every step and every compensation is its own durable
+ * step, so nothing runs twice once its result is stored. On a terminal failure the started steps
+ * are compensated in reverse order of start. Usable inside any Inngest function.
+ *
+ * @example
+ * ```ts
+ * @InngestFunction({ id: 'checkout', triggers: { event: 'order/created' } })
+ * checkout(ctx: InngestContext<'order/created'>) {
+ *   return runSaga({ id: 'checkout', steps: [
+ *     { id: 'reserve', action: { kind: 'run', run: () => this.stock.reserve(ctx.event.data) },
+ *       compensate: (_c, reservation) => this.stock.release(reservation) },
+ *     { id: 'charge', action: { kind: 'run', run: () => this.payments.charge(ctx.event.data) } },
+ *   ] }, ctx);
+ * }
+ * ```
+ */
+export async function runSaga<TData>(
+  definition: SagaDefinition<TData>,
+  input: SagaRunInput,
+  options: SagaRunOptions = {},
+): Promise<SagaOutcome> {
+  return new SagaExecution(definition, input, options.stateStore ?? defaultStateStore).run();
+}
+
+class SagaExecution<TData> {
+  private readonly state: SagaState;
+  private readonly step: SagaStepTools;
+  private readonly emitEvents: boolean;
+  private pivotPassed = false;
+
+  constructor(
+    private readonly definition: SagaDefinition<TData>,
+    private readonly input: SagaRunInput,
+    private readonly store: SagaStateStore,
+  ) {
+    this.step = input.step;
+    this.emitEvents = definition.lifecycleEvents ?? true;
+    const businessKey = definition.businessKey?.(input.event);
+    this.state = {
+      sagaId: definition.id,
+      runId: input.runId,
+      ...(businessKey !== undefined ? { businessKey } : {}),
+      status: 'running',
+      startedSteps: [],
+      completedSteps: [],
+      compensatedSteps: [],
+      results: {},
+      compensationFailures: [],
+      timings: {},
+      startedAt: input.event.ts ?? Date.now(),
+      updatedAt: Date.now(),
+      event: { name: input.event.name, data: input.event.data, id: input.event.id },
+    };
+  }
+
+  async run(): Promise<SagaOutcome> {
+    await this.emit('saga:started', 'saga/started', {});
+    for (const stage of stages(this.definition.steps)) {
+      try {
+        await Promise.all(stage.map((step) => this.runStep(step)));
+      } catch (error) {
+        const failure = toFailure(error);
+        if (this.pivotPassed) return this.stall(stage, failure);
+        return this.compensate(failure);
+      }
+    }
+    return this.finish('completed', 'saga/completed');
+  }
+
+  private async runStep(definition: SagaStepDefinition<TData>, round = 0): Promise<void> {
+    this.state.startedSteps.includes(definition.id) || this.state.startedSteps.push(definition.id);
+    await this.save();
+    const output = await this.execute(definition, round);
+    this.state.results[definition.id] = output;
+    this.state.completedSteps.push(definition.id);
+    if (definition.pivot) this.pivotPassed = true;
+    // Saved with the next step's start or with the outcome: one write per step, not two.
+    await this.emit(`saga:step.completed:${definition.id}`, 'saga/step.completed', { stepId: definition.id });
+  }
+
+  private async execute(definition: SagaStepDefinition<TData>, round: number): Promise<unknown> {
+    const { action } = definition;
+    const id = round === 0 ? definition.id : `${definition.id}:retry-${round}`;
+    if (action.kind === 'sleep') return this.step.sleep(id, action.duration);
+    if (action.kind === 'waitForEvent') {
+      const event = await this.step.waitForEvent(id, {
+        event: action.event,
+        timeout: action.timeout,
+        ...(action.match ? { match: action.match } : {}),
+        ...(action.if ? { if: action.if } : {}),
+      });
+      if (event !== null && action.map) return action.map(this.context(1), event);
+      if (event === null) {
+        throw new SagaStepFailedError(
+          definition.id,
+          'SagaWaitTimeoutError',
+          `no "${action.event}" event within ${action.timeout}`,
+        );
+      }
+      return event;
+    }
+    const retry = definition.retry ?? { attempts: (this.definition.retries ?? DEFAULT_RETRIES) + 1 };
+    return this.attempt(
+      id,
+      retry,
+      (attempt) => withTimeout(action.run(this.context(attempt)), definition),
+      definition.isPermanent,
+    );
+  }
+
+  /** Tries `work` up to the policy's attempts, each attempt a durable step, with durable backoff. */
+  private async attempt(
+    id: string,
+    retry: RetryPolicy,
+    work: (attempt: number) => unknown,
+    isPermanent: ((error: unknown) => boolean) | undefined,
+  ): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.step.run<AttemptResult>(attempt === 1 ? id : `${id}#${attempt}`, async () => {
+        const startedAt = Date.now();
+        try {
+          return { ok: true, value: await work(attempt), startedAt, endedAt: Date.now() };
+        } catch (error) {
+          const { name, message } = toFailure(error);
+          return {
+            ok: false,
+            permanent: isPermanent?.(error) ?? name === 'NonRetriableError',
+            name,
+            message,
+          };
+        }
+      });
+      if (result.ok) {
+        this.state.timings[id] = { startedAt: result.startedAt, endedAt: result.endedAt, attempts: attempt };
+        return result.value;
+      }
+      if (result.permanent || attempt >= retry.attempts)
+        throw new SagaStepFailedError(id, result.name, result.message);
+      const backoff = Math.min((retry.backoffMs ?? 1000) * 2 ** (attempt - 1), retry.maxBackoffMs ?? 60_000);
+      await this.step.sleep(`${id}#backoff-${attempt}`, backoff);
+    }
+  }
+
+  /** After a pivot nothing is undone: retry forward, then wait for an operator's `saga/retry`. */
+  private async stall(stage: SagaStepDefinition<TData>[], failure: SagaFailure): Promise<SagaOutcome> {
+    for (let round = 1; ; round++) {
+      this.state.failure = failure;
+      await this.emit(`saga:stalled:${round}`, 'saga/stalled', { failure, round });
+      const resume = await this.step.waitForEvent(`saga:operator-retry:${round}`, {
+        event: 'saga/retry',
+        timeout: this.definition.operatorTimeout ?? '7d',
+        if: `async.data.runId == '${this.input.runId}'`,
+      });
+      if (!resume) return this.finish('stalled', 'saga/stalled.final');
+      try {
+        const pending = stage.filter((step) => !this.state.completedSteps.includes(step.id));
+        await Promise.all(pending.map((step) => this.runStep(step, round)));
+        const rest = this.definition.steps.slice(this.definition.steps.indexOf(stage.at(-1)!) + 1);
+        for (const next of stages(rest)) await Promise.all(next.map((step) => this.runStep(step)));
+        delete this.state.failure;
+        return this.finish('completed', 'saga/completed');
+      } catch (error) {
+        failure = toFailure(error);
+      }
+    }
+  }
+
+  private async compensate(failure: SagaFailure): Promise<SagaOutcome> {
+    this.state.failure = failure;
+    this.state.status = 'compensating';
+    await this.save();
+    await this.emit('saga:compensating', 'saga/compensating', { failure });
+    const outcome = await compensateStarted(this.definition, this.state, this.step, (attempt) =>
+      this.context(attempt),
+    );
+    await this.save();
+    if (outcome === 'failed') {
+      await this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
+      return this.finish('compensation_failed', 'saga/finished');
+    }
+    return this.finish('compensated', 'saga/compensated');
+  }
+
+  private operatorReport(): Record<string, unknown> {
+    const pending = [...this.state.startedSteps]
+      .reverse()
+      .filter(
+        (id) =>
+          !this.state.compensatedSteps.includes(id) &&
+          this.definition.steps.find((s) => s.id === id)?.compensate,
+      );
+    return {
+      failure: this.state.failure,
+      compensationFailures: this.state.compensationFailures,
+      compensatedSteps: this.state.compensatedSteps,
+      pendingCompensations: pending,
+      results: this.state.results,
+      event: this.state.event,
+    };
+  }
+
+  private async finish(status: SagaOutcome['status'], eventName: string): Promise<SagaOutcome> {
+    this.state.status = status;
+    await this.save();
+    if (eventName !== 'saga/finished') await this.emit(`saga:${status}`, eventName, { status });
+    return outcomeOf(this.state);
+  }
+
+  private context(attempt: number): SagaContext<TData> {
+    return {
+      sagaId: this.definition.id,
+      runId: this.input.runId,
+      ...(this.state.businessKey !== undefined ? { businessKey: this.state.businessKey } : {}),
+      event: this.input.event,
+      results: { ...this.state.results },
+      logger: this.input.logger,
+      attempt,
+    };
+  }
+
+  private async save(): Promise<void> {
+    this.state.updatedAt = Date.now();
+    await this.store.save(this.state);
+  }
+
+  private async emit(stepId: string, name: string, data: Record<string, unknown>): Promise<void> {
+    if (!this.emitEvents) return;
+    const base = { sagaId: this.definition.id, runId: this.input.runId, businessKey: this.state.businessKey };
+    await this.step.sendEvent(stepId, {
+      name,
+      data: { ...base, ...data },
+      id: `${this.input.runId}:${stepId}`,
+    } as SagaEventPayload);
+  }
+}
+
+/**
+ * @internal Runs the compensations of every started step in reverse order of start, each a durable
+ * step with its own retries. Shared by failures and by cancellation.
+ */
+export async function compensateStarted<TData>(
+  definition: SagaDefinition<TData>,
+  state: SagaState,
+  step: SagaStepTools,
+  context: (attempt: number) => SagaContext<TData>,
+): Promise<'done' | 'failed'> {
+  let failed = false;
+  for (const stepId of [...state.startedSteps].reverse()) {
+    const stepDefinition = definition.steps.find((candidate) => candidate.id === stepId);
+    if (!stepDefinition?.compensate || state.compensatedSteps.includes(stepId)) continue;
+    const completed = state.completedSteps.includes(stepId);
+    if (!completed && stepDefinition.compensateOnFailure === false) continue;
+    const output = completed ? state.results[stepId] : SAGA_UNKNOWN_OUTPUT;
+    const policy = stepDefinition.compensation ?? {};
+    const attempts = policy.retry?.attempts ?? DEFAULT_COMPENSATION_ATTEMPTS;
+    let result: AttemptResult | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      result = await step.run<AttemptResult>(
+        `compensate:${stepId}${attempt === 1 ? '' : `#${attempt}`}`,
+        async () => {
+          const startedAt = Date.now();
+          try {
+            return {
+              ok: true,
+              value: await stepDefinition.compensate!(context(attempt), output),
+              startedAt,
+              endedAt: Date.now(),
+            };
+          } catch (error) {
+            const { name, message } = toFailure(error);
+            return { ok: false, permanent: false, name, message };
+          }
+        },
+      );
+      if (result.ok) break;
+      if (attempt < attempts) {
+        const backoff = Math.min(
+          (policy.retry?.backoffMs ?? 1000) * 2 ** (attempt - 1),
+          policy.retry?.maxBackoffMs ?? 60_000,
+        );
+        await step.sleep(`compensate:${stepId}#backoff-${attempt}`, backoff);
+      }
+    }
+    if (result?.ok) {
+      state.compensatedSteps.push(stepId);
+      continue;
+    }
+    failed = true;
+    state.compensationFailures.push({
+      stepId,
+      name: result!.ok ? '' : result!.name,
+      message: result!.ok ? '' : result!.message,
+    });
+    if ((policy.onFailure ?? 'continue') === 'halt') break;
+  }
+  return failed ? 'failed' : 'done';
+}
+
+/** Consecutive steps sharing a `group` form one parallel stage. */
+function stages<TData>(steps: SagaStepDefinition<TData>[]): SagaStepDefinition<TData>[][] {
+  const result: SagaStepDefinition<TData>[][] = [];
+  for (const step of steps) {
+    const last = result.at(-1);
+    if (step.group && last && last[0]!.group === step.group) last.push(step);
+    else result.push([step]);
+  }
+  return result;
+}
+
+async function withTimeout<TData>(work: unknown, definition: SagaStepDefinition<TData>): Promise<unknown> {
+  if (!definition.timeoutMs) return work;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new SagaStepTimeoutError(definition.id, definition.timeoutMs!)),
+          definition.timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toFailure(error: unknown): SagaFailure {
+  if (error instanceof SagaStepFailedError)
+    return { stepId: error.stepId, name: error.causeName, message: error.causeMessage };
+  const e = error as { name?: string; message?: string; stepId?: string };
+  return { stepId: e?.stepId ?? 'unknown', name: e?.name ?? 'Error', message: e?.message ?? String(error) };
+}
+
+/** @internal The outcome view of a state. */
+export function outcomeOf(state: SagaState): SagaOutcome {
+  return {
+    status: state.status as SagaOutcome['status'],
+    sagaId: state.sagaId,
+    runId: state.runId,
+    ...(state.businessKey !== undefined ? { businessKey: state.businessKey } : {}),
+    completedSteps: [...state.completedSteps],
+    compensatedSteps: [...state.compensatedSteps],
+    results: { ...state.results },
+    ...(state.failure ? { failure: state.failure } : {}),
+    compensationFailures: [...state.compensationFailures],
+  };
+}

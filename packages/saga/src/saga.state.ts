@@ -1,0 +1,66 @@
+import type { SagaFailure, SagaStatus } from './saga.types';
+
+/** Where a saga instance is, for queries by run id or business key. */
+export interface SagaState {
+  /** The saga id. */
+  sagaId: string;
+  /** The run id (the saga instance). */
+  runId: string;
+  /** The business key, if the saga defines one. */
+  businessKey?: string;
+  /** `running` until it ends. */
+  status: 'running' | 'compensating' | SagaStatus;
+  /** Steps started, in start order. */
+  startedSteps: string[];
+  /** Steps completed, in order. */
+  completedSteps: string[];
+  /** Compensations completed, in order. */
+  compensatedSteps: string[];
+  /** Results of completed steps. */
+  results: Record<string, unknown>;
+  /** The failure that started compensation, if any. */
+  failure?: SagaFailure;
+  /** Compensations that failed for good. */
+  compensationFailures: SagaFailure[];
+  /** When each run step started and ended, and how many attempts it took. */
+  timings: Record<string, { startedAt: number; endedAt: number; attempts: number }>;
+  /** When the saga started (ms since the epoch). */
+  startedAt: number;
+  /** When the state last changed. */
+  updatedAt: number;
+  /** The triggering event, so that a cancellation can compensate with the same context. */
+  event: { name: string; data: Record<string, unknown>; id?: string };
+}
+
+/**
+ * Keeps saga states for queries and for compensating a cancelled saga. The memory store is the
+ * default; back it with a durable store to keep states across restarts.
+ */
+export interface SagaStateStore {
+  /** Saves (replaces) a state. */
+  save(state: SagaState): Promise<void>;
+  /** A state by run id. */
+  get(runId: string): Promise<SagaState | undefined>;
+  /** States of one saga with a business key, oldest first. */
+  findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]>;
+}
+
+/** Keeps saga states in memory. */
+export class MemorySagaStateStore implements SagaStateStore {
+  private readonly states = new Map<string, SagaState>();
+
+  async save(state: SagaState): Promise<void> {
+    this.states.set(state.runId, structuredClone(state));
+  }
+
+  async get(runId: string): Promise<SagaState | undefined> {
+    const state = this.states.get(runId);
+    return state ? structuredClone(state) : undefined;
+  }
+
+  async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
+    return [...this.states.values()]
+      .filter((state) => state.sagaId === sagaId && state.businessKey === businessKey)
+      .map((state) => structuredClone(state));
+  }
+}

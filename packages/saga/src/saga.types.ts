@@ -1,0 +1,156 @@
+import type { Logger } from 'inngest';
+
+/** The marker a compensation receives for a step whose outcome is unknown (it failed or timed out). */
+export const SAGA_UNKNOWN_OUTPUT: unique symbol = Symbol.for('sagaline:saga:unknown-output');
+
+/** The output a compensation receives: the step's result, or `SAGA_UNKNOWN_OUTPUT`. */
+export type StepOutput<T> = T | typeof SAGA_UNKNOWN_OUTPUT;
+
+/** The subset of Inngest's step tools the saga runner uses. */
+export interface SagaStepTools {
+  run<T>(id: string, fn: () => T | Promise<T>): Promise<T>;
+  sleep(id: string, duration: string | number): Promise<void>;
+  waitForEvent(
+    id: string,
+    options: { event: string; timeout: string | number; match?: string; if?: string },
+  ): Promise<{ name: string; data: any } | null>;
+  sendEvent(id: string, events: SagaEventPayload | SagaEventPayload[]): Promise<{ ids: string[] }>;
+}
+
+/** An event the saga sends. */
+export interface SagaEventPayload {
+  name: string;
+  data: Record<string, unknown>;
+  id?: string;
+}
+
+/** What steps and compensations receive. */
+export interface SagaContext<TData = Record<string, any>> {
+  /** The saga definition id. */
+  sagaId: string;
+  /** The Inngest run id, which is also the saga instance id. */
+  runId: string;
+  /** The business key (for instance the order id), when the saga defines one. */
+  businessKey?: string;
+  /** The triggering event. */
+  event: { name: string; data: TData; id?: string; ts?: number };
+  /** Results of the steps completed so far, by step id. */
+  results: Record<string, unknown>;
+  /** Inngest's logger. */
+  logger: Logger;
+  /** The attempt of this step (1-based), when running a step or compensation. */
+  attempt: number;
+}
+
+/** How often a step or compensation is tried, and how long to wait between tries. */
+export interface RetryPolicy {
+  /** Tries in all (1 = no retry). */
+  attempts: number;
+  /** Delay before the first retry, in ms; doubles each time. Default 1000. */
+  backoffMs?: number;
+  /** Cap of the delay, in ms. Default 60000. */
+  maxBackoffMs?: number;
+}
+
+/** What a step does. */
+export type SagaStepAction<TData> =
+  | { kind: 'run'; run: (ctx: SagaContext<TData>) => unknown }
+  | {
+      kind: 'waitForEvent';
+      event: string;
+      match?: string;
+      if?: string;
+      timeout: string;
+      /** Maps the event to the step's output; pure, as it runs again on every replay. */
+      map?: (ctx: SagaContext<TData>, event: { name: string; data: any }) => unknown;
+    }
+  | { kind: 'sleep'; duration: string };
+
+/** One step of a saga definition. */
+export interface SagaStepDefinition<TData = Record<string, any>> {
+  /** Unique within the saga; also the Inngest step id. */
+  id: string;
+  /** What the step does. */
+  action: SagaStepAction<TData>;
+  /** Undoes the step; receives the step's output, or `SAGA_UNKNOWN_OUTPUT`. Must be idempotent. */
+  compensate?: (ctx: SagaContext<TData>, output: unknown) => unknown;
+  /** Retries of the step itself. Default: one attempt plus the saga's `retries`. */
+  retry?: RetryPolicy;
+  /** Fails the attempt after this many ms (the work may still finish: compensations get `SAGA_UNKNOWN_OUTPUT`). */
+  timeoutMs?: number;
+  /**
+   * Whether a step that failed for good is compensated too (default `true`): a failed call may
+   * still have changed the outside world. Set `false` when a failure is known to leave nothing.
+   */
+  compensateOnFailure?: boolean;
+  /** Once this step has completed, later failures are retried forward, never compensated. */
+  pivot?: boolean;
+  /** Steps with the same group name next to each other run in parallel. */
+  group?: string;
+  /** Errors for which retrying is pointless (a card decline); they fail the step at once. */
+  isPermanent?: (error: unknown) => boolean;
+  /** Retries of the compensation and what to do when it still fails. */
+  compensation?: CompensationPolicy;
+}
+
+/** Retry and failure handling of one compensation. */
+export interface CompensationPolicy {
+  /** Retries of the compensation. Default 3 attempts. */
+  retry?: RetryPolicy;
+  /**
+   * When it still fails: `continue` runs the remaining compensations and reports; `halt` stops.
+   * Either way the saga ends in `compensation_failed`. Default `continue`.
+   */
+  onFailure?: 'continue' | 'halt';
+}
+
+/** A whole saga: its steps in execution order. */
+export interface SagaDefinition<TData = Record<string, any>> {
+  /** The saga id (also the Inngest function id when declared with `@Saga`). */
+  id: string;
+  /** The steps, in order. */
+  steps: SagaStepDefinition<TData>[];
+  /** Default retries of each step (attempts = retries + 1). Default 3. */
+  retries?: number;
+  /** Extracts the business key from the event, e.g. `(event) => event.data.orderId`. */
+  businessKey?: (event: { data: TData }) => string | undefined;
+  /** Send `saga/*` lifecycle events as durable steps. Default `true`. */
+  lifecycleEvents?: boolean;
+  /** After a pivot: how long to wait for an operator's `saga/retry` event before giving up. Default `7d`. */
+  operatorTimeout?: string;
+}
+
+/** How a saga ended. */
+export type SagaStatus = 'completed' | 'compensated' | 'compensation_failed' | 'cancelled' | 'stalled';
+
+/** A failure, serialized. */
+export interface SagaFailure {
+  /** The step (or compensation) that failed. */
+  stepId: string;
+  /** The error's name. */
+  name: string;
+  /** The error's message. */
+  message: string;
+}
+
+/** The typed result of a saga run. */
+export interface SagaOutcome {
+  /** How it ended. */
+  status: SagaStatus;
+  /** The saga id. */
+  sagaId: string;
+  /** The run id. */
+  runId: string;
+  /** The business key, if any. */
+  businessKey?: string;
+  /** The steps that completed, in order. */
+  completedSteps: string[];
+  /** The compensations that ran to completion, in order. */
+  compensatedSteps: string[];
+  /** Results of the completed steps. */
+  results: Record<string, unknown>;
+  /** The step failure that started compensation (or stalled the saga). */
+  failure?: SagaFailure;
+  /** Compensations that failed for good. */
+  compensationFailures: SagaFailure[];
+}

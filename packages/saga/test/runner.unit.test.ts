@@ -1,0 +1,127 @@
+import { InngestTestEngine } from '@inngest/test';
+import { Inngest } from 'inngest';
+import { describe, expect, it } from 'vitest';
+import { MemorySagaStateStore, runSaga, SAGA_UNKNOWN_OUTPUT, type SagaDefinition } from '../src';
+
+const client = new Inngest({ id: 'unit', isDev: true });
+
+function sagaFunction(definition: SagaDefinition) {
+  return client.createFunction({ id: definition.id, triggers: [{ event: 'unit/start' }] }, (ctx) =>
+    runSaga({ ...definition, lifecycleEvents: false }, ctx as never, {
+      stateStore: new MemorySagaStateStore(),
+    }),
+  );
+}
+
+const step = (
+  id: string,
+  log: string[],
+  options: {
+    fail?: boolean;
+    compensate?: boolean;
+    group?: string;
+    pivot?: boolean;
+    compensateOnFailure?: boolean;
+  } = {},
+) => ({
+  id,
+  group: options.group,
+  pivot: options.pivot,
+  compensateOnFailure: options.compensateOnFailure,
+  retry: { attempts: 1 },
+  action: {
+    kind: 'run' as const,
+    run: () => {
+      log.push(id);
+      if (options.fail) throw new Error(`${id} failed`);
+      return `${id}-out`;
+    },
+  },
+  ...(options.compensate === false
+    ? {}
+    : {
+        compensate: (_ctx: unknown, output: unknown) =>
+          void log.push(`undo-${id}(${output === SAGA_UNKNOWN_OUTPUT ? '?' : String(output)})`),
+      }),
+});
+
+describe('runSaga, unit-tested with @inngest/test', () => {
+  it('compensates in reverse order of start, passing each step its output', async () => {
+    const log: string[] = [];
+    const fn = sagaFunction({
+      id: 'order',
+      steps: [step('a', log), step('b', log), step('c', log, { fail: true })],
+    });
+    const { result } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).execute();
+    expect(result).toMatchObject({
+      status: 'compensated',
+      completedSteps: ['a', 'b'],
+      compensatedSteps: ['c', 'b', 'a'],
+    });
+    expect(log).toEqual(['a', 'b', 'c', 'undo-c(?)', 'undo-b(b-out)', 'undo-a(a-out)']);
+  });
+
+  it('skips the compensation of a failed step that opted out, and of steps never started', async () => {
+    const log: string[] = [];
+    const fn = sagaFunction({
+      id: 'skip',
+      steps: [step('a', log), step('b', log, { fail: true, compensateOnFailure: false }), step('c', log)],
+    });
+    const { result } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).execute();
+    expect(result).toMatchObject({ status: 'compensated', compensatedSteps: ['a'] });
+    expect(log).toEqual(['a', 'b', 'undo-a(a-out)']);
+  });
+
+  it('runs a parallel group together and compensates its started members', async () => {
+    const log: string[] = [];
+    const fn = sagaFunction({
+      id: 'par',
+      steps: [
+        step('a', log),
+        step('x', log, { group: 'g' }),
+        step('y', log, { group: 'g', fail: true }),
+        step('z', log),
+      ],
+    });
+    const { result } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).execute();
+    // @inngest/test may call parallel step callbacks more than once, so the order is read from the
+    // outcome; exactly-once on a real executor is proven by the integration tests.
+    expect(result).toMatchObject({
+      status: 'compensated',
+      compensatedSteps: ['y', 'x', 'a'],
+      failure: { stepId: 'y' },
+    });
+    expect(log).not.toContain('z');
+  });
+
+  it('never compensates steps before a completed pivot', async () => {
+    const log: string[] = [];
+    const fn = sagaFunction({
+      id: 'pivot',
+      operatorTimeout: '1s',
+      steps: [
+        step('a', log),
+        step('p', log, { pivot: true, compensate: false }),
+        step('b', log, { fail: true, compensate: false }),
+      ],
+    });
+    const { ctx } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).executeStep('saga:operator-retry:1');
+    expect(ctx.step.waitForEvent).toHaveBeenCalledWith(
+      'saga:operator-retry:1',
+      expect.objectContaining({ event: 'saga/retry' }),
+    );
+    expect(log).toEqual(['a', 'p', 'b']);
+  });
+});

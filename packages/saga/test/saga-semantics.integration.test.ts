@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedApp, startEmbeddedApp } from '../../embedded-engine/test/support/embedded-app';
+import { waitFor } from '../../embedded-engine/test/support/wait-for';
+import { SagaModule, SagaService } from '../src';
+import {
+  HaltSaga,
+  Ledger,
+  LifecycleListener,
+  NotifySaga,
+  OrderSaga,
+  PivotSaga,
+  WaitingSaga,
+} from './fixtures';
+
+let counter = 0;
+const newOrderId = () => `s${++counter}-${Math.random().toString(36).slice(2, 7)}`;
+
+describe('saga semantics on the embedded engine', () => {
+  let subject: EmbeddedApp;
+  let ledger: Ledger;
+
+  beforeAll(async () => {
+    ledger = new Ledger();
+    subject = await startEmbeddedApp(
+      'fastify',
+      [
+        { provide: Ledger, useValue: ledger },
+        OrderSaga,
+        PivotSaga,
+        WaitingSaga,
+        HaltSaga,
+        NotifySaga,
+        LifecycleListener,
+      ],
+      { retryBackoffScale: 0 },
+      'shop',
+      [SagaModule.forRoot({})],
+    );
+  });
+
+  afterAll(() => subject?.close());
+
+  async function start(name: string, orderId: string) {
+    const { ids } = await subject.inngest.send({ name, data: { orderId } });
+    return ids[0]!;
+  }
+
+  it('after a pivot, a failure is retried forward and waits for an operator; nothing is compensated', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'ship');
+    const eventId = await start('shop/pivot.created', orderId);
+    const running = await subject.engine.waitForRun({ eventId, status: 'running' });
+    await waitFor(async () => ledger.events.some((e) => e.name === 'saga/stalled' && e.orderId === orderId));
+    expect(ledger.attempts.get(`ship:${orderId}`)).toBe(1); // a NonRetriableError skips the step's retries
+
+    await waitFor(async () => (await subject.engine.getRun(running.id))?.pending[0]?.kind === 'wait');
+    ledger.failAt.delete(orderId);
+    await subject.inngest.send({ name: 'saga/retry', data: { runId: running.id } });
+    const done = await subject.engine.waitForRun({ runId: running.id });
+
+    expect(done.output).toMatchObject({ status: 'completed', compensatedSteps: [] });
+    expect(ledger.for(orderId)).toEqual(['reserve', 'capture', 'ship']);
+  });
+
+  it('a waiting step resumes with the webhook event and maps it to its output', async () => {
+    const orderId = newOrderId();
+    const eventId = await start('shop/waiting.created', orderId);
+    const running = await subject.engine.waitForRun({ eventId, status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(running.id))?.pending[0]?.kind === 'wait');
+    await subject.inngest.send({ name: 'shop/payment.confirmed', data: { orderId, amount: 42 } });
+    const done = await subject.engine.waitForRun({ runId: running.id });
+    expect(done.output).toMatchObject({ status: 'completed', results: { payment: 42 } });
+    expect(ledger.for(orderId)).toEqual(['reserve', 'confirm(42)']);
+  });
+
+  it('cancelling mid-saga runs the compensations of the completed steps', async () => {
+    const orderId = newOrderId();
+    const eventId = await start('shop/waiting.created', orderId);
+    const running = await subject.engine.waitForRun({ eventId, status: 'running' });
+    await waitFor(async () => (await subject.engine.getRun(running.id))?.pending[0]?.kind === 'wait');
+
+    await subject.inngest.send({ name: 'shop/order.cancel', data: { orderId } });
+
+    expect((await subject.engine.waitForRun({ runId: running.id })).status).toBe('cancelled');
+    const companion = await subject.engine.waitForRun({
+      functionId: 'waiting-saga-cancellation',
+      status: 'completed',
+    });
+    expect(companion.output).toMatchObject({ status: 'cancelled', compensatedSteps: ['reserve'] });
+    expect(ledger.for(orderId)).toEqual(['reserve', 'release(r1)']);
+    const [state] = await subject.app.get(SagaService).findByBusinessKey('waiting-saga', orderId);
+    expect(state?.status).toBe('cancelled');
+  });
+
+  it('a compensation that keeps failing ends in compensation_failed, continues, and reports to operators', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'ship');
+    ledger.failCompensation.set(orderId, 5);
+    const eventId = await start('shop/order.created', orderId);
+    const done = await subject.engine.waitForRun({ eventId, functionId: 'order-saga' });
+
+    expect(done.output).toMatchObject({
+      status: 'compensation_failed',
+      compensatedSteps: ['reserve'],
+      compensationFailures: [{ stepId: 'charge', message: 'refund service down' }],
+    });
+    expect(ledger.for(orderId)).toEqual(['reserve', 'charge', `release(r-${orderId})`]);
+    await waitFor(async () =>
+      ledger.events.some((e) => e.name === 'saga/compensation.failed' && e.orderId === orderId),
+    );
+  });
+
+  it('a compensation that fails under the halt policy stops the remaining compensations', async () => {
+    const orderId = newOrderId();
+    const eventId = await start('shop/halt.created', orderId);
+    const done = await subject.engine.waitForRun({ eventId, functionId: 'halt-saga' });
+    expect(done.output).toMatchObject({
+      status: 'compensation_failed',
+      compensatedSteps: [],
+      compensationFailures: [{ stepId: 'charge', message: 'refund service down' }],
+      failure: { stepId: 'ship' },
+    });
+    expect(ledger.for(orderId)).toEqual(['reserve', 'charge']);
+  });
+
+  it('a compensation that fails once is retried and succeeds', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'ship');
+    ledger.failCompensation.set(orderId, 1);
+    const eventId = await start('shop/order.created', orderId);
+    const done = await subject.engine.waitForRun({ eventId, functionId: 'order-saga' });
+    expect(done.output).toMatchObject({ status: 'compensated', compensatedSteps: ['charge', 'reserve'] });
+  });
+
+  it('a failure in a parallel group compensates the members that started', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'sms');
+    const eventId = await start('shop/notify', orderId);
+    const done = await subject.engine.waitForRun({ eventId, functionId: 'notify-saga' });
+    expect(done.output).toMatchObject({ status: 'compensated', failure: { stepId: 'sms' } });
+    expect(ledger.for(orderId).sort()).toEqual(['email', 'undo-email', 'undo-sms'].sort());
+  });
+});
