@@ -1,0 +1,33 @@
+export { START_CHECKPOINT } from './checkpoint';
+export {
+  type AggregateStreamOptions,
+  type AggregateStreamResult,
+  ALL_TENANTS,
+  type AppendOptions,
+  type AppendResult,
+  DEFAULT_TENANT,
+  type EventMetadata,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type ReadStreamResult,
+  type RecordedEvent,
+} from './event.types';
+export { EventStore, type EventStoreOptions, type EventStoreTransaction } from './event-store';
+export {
+  DuplicateEventIdError,
+  EventStoreConfigError,
+  EventStoreError,
+  EventStoreValidationError,
+  SubscriptionHandlerError,
+  UpcastError,
+  WrongExpectedVersionError,
+} from './event-store.errors';
+export { createMemoryEventStore } from './memory/memory-adapter';
+export type { ProjectionDefinition, ProjectionDocuments, ProjectionReader } from './projections';
+export { createPGliteEventStore, type PGliteEventStoreOptions } from './sql/pglite-adapter';
+export { createPostgresEventStore, type PostgresEventStoreOptions } from './sql/postgres-adapter';
+export type { Subscription, SubscriptionContext, SubscriptionOptions } from './subscription';
+export type { Upcaster } from './upcasting';

@@ -1,0 +1,286 @@
+import { encodeCheckpoint } from '../checkpoint';
+import { ALL_TENANTS, type RecordedEvent } from '../event.types';
+import type { ProjectionDocuments } from '../projections';
+import type { ClaimedBatch, RawAppendOutcome, StorageBackend, StorageTransaction } from '../storage';
+import type { CheckedReadAll, CheckedReadStream, PreparedEvent } from '../validation';
+import { RETRYABLE_SQLSTATES, type SqlConnection, type SqlExecutor } from './sql-connection';
+
+const MAX_ATTEMPTS = 8;
+
+const EVENT_COLUMNS =
+  'global_position, tx_id::text AS tx, tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, created_at';
+
+function toEvent(row: any): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    schemaVersion: row.schema_version,
+    tenantId: row.tenant_id,
+    streamId: row.stream_id,
+    // node-postgres returns int8 as strings, PGlite as numbers
+    streamVersion: Number(row.stream_version),
+    globalPosition: Number(row.global_position),
+    checkpoint: encodeCheckpoint(row.tx, row.global_position),
+    timestamp: row.created_at,
+  };
+}
+
+/** @internal The batch of an append as one JSON text: the payloads are already JSON, so they are spliced in, not re-encoded. */
+function batchJson(events: PreparedEvent[]): string {
+  return `[${events
+    .map(
+      (e) =>
+        `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"v":${e.schemaVersion},"data":${e.data},"metadata":${e.metadata}}`,
+    )
+    .join(',')}]`;
+}
+
+/** @internal PostgreSQL and PGlite: the same SQL over either driver. */
+export class SqlBackend implements StorageBackend {
+  private readonly t: {
+    events: string;
+    streams: string;
+    checkpoints: string;
+    documents: string;
+    append: string;
+  };
+
+  constructor(
+    readonly kind: 'postgres' | 'pglite',
+    private readonly connection: SqlConnection,
+    schema: string,
+  ) {
+    const s = `"${schema}"`;
+    this.t = {
+      events: `${s}.es_events`,
+      streams: `${s}.es_streams`,
+      checkpoints: `${s}.es_checkpoints`,
+      documents: `${s}.es_documents`,
+      append: `${s}.es_append`,
+    };
+  }
+
+  async transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    return this.retrying(() => this.connection.transaction((executor) => work(this.transactionOn(executor))));
+  }
+
+  append(
+    tenantId: string,
+    streamId: string,
+    expected: number | null,
+    events: PreparedEvent[],
+  ): Promise<RawAppendOutcome> {
+    // One statement is its own transaction: one round trip.
+    return this.retrying(() => this.appendOn(this.connection, tenantId, streamId, expected, events));
+  }
+
+  async readStream(
+    streamId: string,
+    o: CheckedReadStream,
+  ): Promise<{ events: RecordedEvent[]; version: number }> {
+    const range = o.backward
+      ? `e.stream_version <= coalesce($3, s.version) AND e.stream_version >= coalesce($4, 1) ORDER BY e.stream_version DESC`
+      : `e.stream_version >= coalesce($3, 1) AND e.stream_version <= coalesce($4, s.version) ORDER BY e.stream_version ASC`;
+    // The stream's version and its events from one snapshot, in one round trip.
+    const { rows } = await this.connection.query(
+      `SELECT s.version AS stream_head, e.*
+         FROM ${this.t.streams} s
+         LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS} FROM ${this.t.events} e
+            WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id AND ${range}
+            LIMIT $5) e ON true
+        WHERE s.tenant_id = $1 AND s.stream_id = $2`,
+      [o.tenantId, streamId, o.from, o.to, o.maxCount],
+    );
+    if (rows.length === 0) return { events: [], version: 0 };
+    return {
+      version: Number(rows[0].stream_head),
+      events: rows[0].event_id === null ? [] : rows.map(toEvent),
+    };
+  }
+
+  readAll(options: CheckedReadAll): Promise<RecordedEvent[]> {
+    return this.readAllOn(this.connection, options);
+  }
+
+  async consume(
+    name: string,
+    filter: Omit<CheckedReadAll, 'after'>,
+    handle: (batch: ClaimedBatch) => Promise<void>,
+  ): Promise<{ count: number; checkpoint: string } | null> {
+    return this.retrying(() =>
+      this.connection.transaction(async (executor) => {
+        // Claim, checkpoint and read take no transaction id, so the read's snapshot does not hide
+        // events behind our own transaction; only the handler's writes and the checkpoint write do.
+        const { rows: claim } = await executor.query(
+          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 1)) AS claimed',
+          [`sagaline-subscription:${name}`],
+        );
+        if (!claim[0].claimed) return null;
+        const { rows: stored } = await executor.query(
+          `SELECT tx_id::text AS tx, global_position FROM ${this.t.checkpoints} WHERE name = $1`,
+          [name],
+        );
+        const after = stored[0]
+          ? { transaction: stored[0].tx as string, position: String(stored[0].global_position) }
+          : null;
+        const events = await this.readAllOn(executor, { ...filter, after });
+        if (events.length === 0) return { count: 0, checkpoint: '' };
+        await handle({ events, transaction: this.transactionOn(executor) });
+        const last = events.at(-1)!;
+        const [tx, position] = last.checkpoint.split(':').map((part) => part.replace(/^0+(?=\d)/, ''));
+        await executor.query(
+          `INSERT INTO ${this.t.checkpoints} (name, tx_id, global_position) VALUES ($1, $2::xid8, $3)
+           ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+          [name, tx, position],
+        );
+        return { count: events.length, checkpoint: last.checkpoint };
+      }),
+    );
+  }
+
+  async getDocument(projection: string, tenantId: string, id: string): Promise<unknown | null> {
+    const { rows } = await this.connection.query(
+      `SELECT doc FROM ${this.t.documents} WHERE projection = $1 AND tenant_id = $2 AND id = $3`,
+      [projection, tenantId, id],
+    );
+    return rows[0]?.doc ?? null;
+  }
+
+  async listDocuments(projection: string, tenantId: string, limit: number, after: string | null) {
+    const { rows } = await this.connection.query(
+      `SELECT id, doc FROM ${this.t.documents}
+        WHERE projection = $1 AND tenant_id = $2 AND ($3::text IS NULL OR id > $3) ORDER BY id LIMIT $4`,
+      [projection, tenantId, after, limit],
+    );
+    return rows.map((row) => ({ id: row.id as string, doc: row.doc as unknown }));
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  private async appendOn(
+    executor: SqlExecutor,
+    tenantId: string,
+    streamId: string,
+    expected: number | null,
+    events: PreparedEvent[],
+  ): Promise<RawAppendOutcome> {
+    const { rows } = await executor.query(`SELECT * FROM ${this.t.append}($1, $2, $3, $4)`, [
+      tenantId,
+      streamId,
+      expected,
+      batchJson(events),
+    ]);
+    const row = rows[0];
+    switch (row.status) {
+      case 'ok': {
+        const first = Number(row.version) - events.length;
+        return {
+          status: 'ok',
+          nextVersion: Number(row.version),
+          events: events.map((e, index) => {
+            const globalPosition = Number(row.positions[index]);
+            return {
+              id: e.id,
+              type: e.type,
+              data: JSON.parse(e.data),
+              metadata: JSON.parse(e.metadata),
+              schemaVersion: e.schemaVersion,
+              tenantId,
+              streamId,
+              streamVersion: first + index + 1,
+              globalPosition,
+              checkpoint: encodeCheckpoint(row.tx, globalPosition),
+              timestamp: row.created,
+            };
+          }),
+        };
+      }
+      case 'replay': {
+        const { rows: stored } = await executor.query(
+          `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} WHERE tenant_id = $1 AND event_id = ANY($2::text[]) ORDER BY stream_version`,
+          [tenantId, events.map((e) => e.id)],
+        );
+        return { status: 'replay', nextVersion: Number(row.version), events: stored.map(toEvent) };
+      }
+      case 'duplicate':
+        return { status: 'duplicate', eventIds: row.ids };
+      default:
+        return { status: 'wrong_version', actual: Number(row.version) };
+    }
+  }
+
+  private async readAllOn(executor: SqlExecutor, o: CheckedReadAll): Promise<RecordedEvent[]> {
+    const params: unknown[] = [o.after?.transaction ?? '0', o.after?.position ?? '0', o.maxCount];
+    let filters = '';
+    if (o.tenantId !== ALL_TENANTS) {
+      params.push(o.tenantId);
+      filters += ` AND tenant_id = $${params.length}`;
+    }
+    if (o.types) {
+      params.push(o.types);
+      filters += ` AND event_type = ANY($${params.length}::text[])`;
+    }
+    // Only rows of transactions older than every running one: nothing can commit before them later.
+    const { rows } = await executor.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events}
+        WHERE (tx_id, global_position) > ($1::xid8, $2::bigint)
+          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())${filters}
+        ORDER BY tx_id, global_position
+        LIMIT $3`,
+      params,
+    );
+    return rows.map(toEvent);
+  }
+
+  private transactionOn(executor: SqlExecutor): StorageTransaction {
+    const t = this.t;
+    return {
+      append: (tenantId, streamId, expected, events) =>
+        this.appendOn(executor, tenantId, streamId, expected, events),
+      documents: (projection, tenantId): ProjectionDocuments<unknown> => ({
+        get: async (id) => {
+          const { rows } = await executor.query(
+            `SELECT doc FROM ${t.documents} WHERE projection = $1 AND tenant_id = $2 AND id = $3`,
+            [projection, tenantId, id],
+          );
+          return rows[0]?.doc ?? null;
+        },
+        put: async (id, doc) => {
+          await executor.query(
+            `INSERT INTO ${t.documents} (projection, tenant_id, id, doc) VALUES ($1, $2, $3, $4::text::jsonb)
+             ON CONFLICT (projection, tenant_id, id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
+            [projection, tenantId, id, JSON.stringify(doc)],
+          );
+        },
+        delete: async (id) => {
+          await executor.query(
+            `DELETE FROM ${t.documents} WHERE projection = $1 AND tenant_id = $2 AND id = $3`,
+            [projection, tenantId, id],
+          );
+        },
+      }),
+      clearProjection: async (projection) => {
+        await executor.query(`DELETE FROM ${t.documents} WHERE projection = $1`, [projection]);
+      },
+      resetSubscription: async (name) => {
+        await executor.query(`DELETE FROM ${t.checkpoints} WHERE name = $1`, [name]);
+      },
+    };
+  }
+
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!code || !RETRYABLE_SQLSTATES.has(code) || attempts >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+}

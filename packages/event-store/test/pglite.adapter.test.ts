@@ -1,0 +1,4 @@
+import { adapterSuite } from './support/adapter-suite';
+import { pgliteFixture } from './support/adapters';
+
+adapterSuite(pgliteFixture());
