@@ -25,7 +25,19 @@ export {
   UpcastError,
   WrongExpectedVersionError,
 } from './event-store.errors';
+export {
+  type AuditedInngestEvent,
+  type EventStoreAuditOptions,
+  eventStoreAudit,
+  RUN_STARTED_EVENT,
+} from './inngest/event-store-audit.middleware';
 export { createMemoryEventStore } from './memory/memory-adapter';
+export { EventStoreModule } from './nest/event-store.module';
+export {
+  EVENT_STORE_OPTIONS,
+  type EventStoreAdapterConfig,
+  type EventStoreModuleOptions,
+} from './nest/event-store.module-definition';
 export type { ProjectionDefinition, ProjectionDocuments, ProjectionReader } from './projections';
 export { createPGliteEventStore, type PGliteEventStoreOptions } from './sql/pglite-adapter';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './sql/postgres-adapter';

@@ -249,7 +249,7 @@ export function adapterSuite(fixture: AdapterFixture): void {
         [() => store.readAll({ after: 'yesterday' }), 'options.after'],
       ];
       for (const [call, field] of cases) {
-        const error = await call().catch((e) => e);
+        const error = (await call().catch((e: unknown) => e)) as EventStoreValidationError;
         expect(error, field).toBeInstanceOf(EventStoreValidationError);
         expect(error.field).toBe(field);
         expect(error.message.startsWith(`${field}: `)).toBe(true);
