@@ -20,6 +20,7 @@ cat > "$work/package.json" <<JSON
     "@nestjs/testing": "^11.1.0",
     "@nestjs/platform-express": "^11.1.0",
     "@nestjs/platform-fastify": "^11.1.0",
+    "@nestjs/terminus": "^11.0.0",
     "inngest": "$(version inngest)",
     "reflect-metadata": "$(version reflect-metadata)",
     "rxjs": "$(version rxjs)",
