@@ -62,7 +62,9 @@ CREATE TABLE IF NOT EXISTS ${s}.es_documents (
 -- p_events: a JSON array of {id, type, v, data, metadata}, sent as text so every driver passes it alike.
 CREATE OR REPLACE FUNCTION ${s}.es_append(p_tenant text, p_stream text, p_expected bigint, p_events text)
 RETURNS TABLE (status text, version bigint, tx text, positions bigint[], created timestamptz, ids text[])
-LANGUAGE plpgsql AS $fn$
+-- Plans are made per call: a plan cached while the table was small would scan a whole tenant to
+-- find duplicate ids once it is large.
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
 DECLARE
   v_batch     jsonb := p_events::jsonb;
   v_count     integer := jsonb_array_length(v_batch);
@@ -75,16 +77,17 @@ DECLARE
   v_tx        xid8;
   v_now       timestamptz := now();
   v_positions bigint[];
+  v_ids       text[];
 BEGIN
   -- The lock is taken before this transaction owns an id (advisory locks need none), so the id
   -- it gets below is younger than the previous writer's.
   PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant || '/' || p_stream, 0));
 
+  SELECT array_agg(x->>'id') INTO v_ids FROM jsonb_array_elements(v_batch) AS x;
   SELECT count(*), count(*) FILTER (WHERE e.stream_id = p_stream), max(e.stream_version), array_agg(e.event_id)
     INTO v_found, v_in_stream, v_max, v_dups
     FROM ${s}.es_events e
-   WHERE e.tenant_id = p_tenant
-     AND e.event_id IN (SELECT x->>'id' FROM jsonb_array_elements(v_batch) AS x);
+   WHERE e.tenant_id = p_tenant AND e.event_id = ANY (v_ids);
   IF v_found > 0 THEN
     IF v_found = v_count AND v_in_stream = v_count THEN
       RETURN QUERY SELECT 'replay'::text, v_max, NULL::text, NULL::bigint[], NULL::timestamptz, v_dups;

@@ -76,29 +76,21 @@ export class SqlBackend implements StorageBackend {
     return this.retrying(() => this.appendOn(this.connection, tenantId, streamId, expected, events));
   }
 
-  async readStream(
-    streamId: string,
-    o: CheckedReadStream,
-  ): Promise<{ events: RecordedEvent[]; version: number }> {
+  async readStream(streamId: string, o: CheckedReadStream): Promise<{ events: RecordedEvent[]; version: number }> {
+    const head = `(SELECT version FROM ${this.t.streams} WHERE tenant_id = $1 AND stream_id = $2)`;
     const range = o.backward
-      ? `e.stream_version <= coalesce($3, s.version) AND e.stream_version >= coalesce($4, 1) ORDER BY e.stream_version DESC`
-      : `e.stream_version >= coalesce($3, 1) AND e.stream_version <= coalesce($4, s.version) ORDER BY e.stream_version ASC`;
-    // The stream's version and its events from one snapshot, in one round trip.
+      ? `stream_version <= coalesce($3, ${head}) AND stream_version >= coalesce($4, 1) ORDER BY stream_version DESC`
+      : `stream_version >= coalesce($3, 1) AND stream_version <= coalesce($4, ${head}) ORDER BY stream_version ASC`;
+    // The events and the stream's version from one snapshot, in one round trip.
     const { rows } = await this.connection.query(
-      `SELECT s.version AS stream_head, e.*
-         FROM ${this.t.streams} s
-         LEFT JOIN LATERAL (
-           SELECT ${EVENT_COLUMNS} FROM ${this.t.events} e
-            WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id AND ${range}
-            LIMIT $5) e ON true
-        WHERE s.tenant_id = $1 AND s.stream_id = $2`,
+      `SELECT ${EVENT_COLUMNS}, ${head} AS stream_head FROM ${this.t.events}
+        WHERE tenant_id = $1 AND stream_id = $2 AND ${range} LIMIT $5`,
       [o.tenantId, streamId, o.from, o.to, o.maxCount],
     );
-    if (rows.length === 0) return { events: [], version: 0 };
-    return {
-      version: Number(rows[0].stream_head),
-      events: rows[0].event_id === null ? [] : rows.map(toEvent),
-    };
+    if (rows.length > 0) return { version: Number(rows[0].stream_head), events: rows.map(toEvent) };
+    // Nothing in range: the stream may still exist.
+    const { rows: stream } = await this.connection.query(head.slice(1, -1), [o.tenantId, streamId]);
+    return { events: [], version: stream[0] ? Number(stream[0].version) : 0 };
   }
 
   readAll(options: CheckedReadAll): Promise<RecordedEvent[]> {
