@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { dumbo } from '@event-driven-io/dumbo';
 import { getPostgreSQLEventStore, readMessagesBatch } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
-import { createMemoryEventStore, createPGliteEventStore, createPostgresEventStore, type EventStore } from '../src';
+import {
+  createMemoryEventStore,
+  createPGliteEventStore,
+  createPostgresEventStore,
+  type EventStore,
+} from '../src';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 800);
@@ -13,7 +18,7 @@ const READS = Number(process.env.BENCH_READS ?? 800);
 /** What every contender offers the benchmark. */
 interface Contender {
   name: string;
-  append(stream: string, events: Array<{ type: string; data: unknown }>): Promise<unknown>;
+  append(stream: string, events: Array<{ type: string; data: Record<string, unknown> }>): Promise<unknown>;
   readStream(stream: string): Promise<number>;
   readAll(): Promise<number>;
   close(): Promise<void>;
@@ -62,7 +67,10 @@ function emmett(url: string): Contender {
   };
 }
 
-const payload = (n: number) => ({ type: 'order.placed', data: { orderId: `o-${n}`, total: 1999 + n, lines: [{ sku: 'widget', qty: 2 }] } });
+const payload = (n: number) => ({
+  type: 'order.placed',
+  data: { orderId: `o-${n}`, total: 1999 + n, lines: [{ sku: 'widget', qty: 2 }] },
+});
 
 /** Runs `total` operations over `writers` concurrent loops; returns operations per second. */
 async function rate(total: number, writers: number, op: (i: number) => Promise<unknown>): Promise<number> {
@@ -85,11 +93,18 @@ async function measure(contender: Contender, tag: string) {
     [10, 16],
   ] as const) {
     const appends = await rate(APPENDS, writers, (i) =>
-      contender.append(`${tag}-b${batch}-w${writers}-${i}`, Array.from({ length: batch }, (_, n) => payload(n))),
+      contender.append(
+        `${tag}-b${batch}-w${writers}-${i}`,
+        Array.from({ length: batch }, (_, n) => payload(n)),
+      ),
     );
-    row[`append ${batch} event${batch > 1 ? 's' : ''}, ${writers} writer${writers > 1 ? 's' : ''} (events/s)`] = appends * batch;
+    row[
+      `append ${batch} event${batch > 1 ? 's' : ''}, ${writers} writer${writers > 1 ? 's' : ''} (events/s)`
+    ] = appends * batch;
   }
-  row['readStream of 10 events (streams/s)'] = await rate(READS, 4, (i) => contender.readStream(`${tag}-b10-w1-${i % APPENDS}`));
+  row['readStream of 10 events (streams/s)'] = await rate(READS, 4, (i) =>
+    contender.readStream(`${tag}-b10-w1-${i % APPENDS}`),
+  );
   const started = performance.now();
   const events = await contender.readAll();
   row['readAll (events/s)'] = events / ((performance.now() - started) / 1000);
@@ -105,7 +120,11 @@ async function main() {
   const results: Array<[string, Record<string, number>]> = [];
   try {
     const contenders: Array<() => Promise<Contender>> = [
-      async () => sagaline('@sagaline/event-store (PostgreSQL)', await createPostgresEventStore({ connectionString: url, poolConfig: { max: 16 } })),
+      async () =>
+        sagaline(
+          '@sagaline/event-store (PostgreSQL)',
+          await createPostgresEventStore({ connectionString: url, poolConfig: { max: 16 } }),
+        ),
       async () => emmett(url),
       async () => sagaline('@sagaline/event-store (PGlite, in memory)', await createPGliteEventStore()),
       async () => sagaline('@sagaline/event-store (memory)', createMemoryEventStore()),
@@ -125,7 +144,9 @@ async function main() {
   const metrics = Object.keys(results[0]![1]);
   const ours = results[0]![1];
   const theirs = results[1]![1];
-  console.log(`\nEvent store throughput (Node ${process.version}, PostgreSQL at 127.0.0.1, ${APPENDS} appends per row)\n`);
+  console.log(
+    `\nEvent store throughput (Node ${process.version}, PostgreSQL at 127.0.0.1, ${APPENDS} appends per row)\n`,
+  );
   console.log(`| metric | ${results.map(([name]) => name).join(' | ')} | ours / Emmett |`);
   console.log(`| --- | ${results.map(() => '---:').join(' | ')} | ---: |`);
   for (const metric of metrics) {

@@ -76,7 +76,10 @@ export class SqlBackend implements StorageBackend {
     return this.retrying(() => this.appendOn(this.connection, tenantId, streamId, expected, events));
   }
 
-  async readStream(streamId: string, o: CheckedReadStream): Promise<{ events: RecordedEvent[]; version: number }> {
+  async readStream(
+    streamId: string,
+    o: CheckedReadStream,
+  ): Promise<{ events: RecordedEvent[]; version: number }> {
     const head = `(SELECT version FROM ${this.t.streams} WHERE tenant_id = $1 AND stream_id = $2)`;
     const range = o.backward
       ? `stream_version <= coalesce($3, ${head}) AND stream_version >= coalesce($4, 1) ORDER BY stream_version DESC`
