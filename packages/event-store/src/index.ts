@@ -34,6 +34,7 @@ export {
 export { createMemoryEventStore } from './memory/memory-adapter';
 export { EventStoreModule } from './nest/event-store.module';
 export {
+  EVENT_STORE,
   EVENT_STORE_OPTIONS,
   type EventStoreAdapterConfig,
   type EventStoreModuleOptions,

@@ -1,4 +1,9 @@
 export {
+  EventStoreSagaStateStore,
+  SAGA_STATE_EVENT,
+  type SagaEventStoreLike,
+} from './event-store-saga-state';
+export {
   Compensate,
   Saga,
   type SagaOptions,

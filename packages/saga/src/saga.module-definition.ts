@@ -3,7 +3,10 @@ import type { SagaStateStore } from './saga.state';
 
 /** Options of `SagaModule.forRoot()`. */
 export interface SagaModuleOptions {
-  /** Where saga states are kept (queries, cancellation). Default: in memory. */
+  /**
+   * Where saga states are kept (queries, cancellation). Default: the event store when
+   * `EventStoreModule` (`@sagaline/event-store`) is in the app, else in memory.
+   */
   stateStore?: SagaStateStore;
 }
 

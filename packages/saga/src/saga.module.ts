@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { EventStoreSagaStateStore, type SagaEventStoreLike } from './event-store-saga-state';
 import { SagaExplorer } from './saga.explorer';
 import {
   ConfigurableSagaModule,
@@ -10,6 +11,9 @@ import {
 import { SagaRegistry } from './saga.registry';
 import { defaultSagaStateStore } from './saga.runner';
 import { SagaService } from './saga.service';
+
+/** `@sagaline/event-store`'s `EVENT_STORE` token (a global symbol, so no import is needed). */
+const EVENT_STORE = Symbol.for('sagaline:event-store');
 
 /**
  * Discovers `@Saga` providers and runs each as an Inngest function (needs `InngestModule`).
@@ -25,8 +29,10 @@ import { SagaService } from './saga.service';
   providers: [
     {
       provide: SAGA_STATE_STORE,
-      inject: [SAGA_MODULE_OPTIONS],
-      useFactory: (options: SagaModuleOptions) => options.stateStore ?? defaultSagaStateStore(),
+      inject: [SAGA_MODULE_OPTIONS, { token: EVENT_STORE, optional: true }],
+      useFactory: (options: SagaModuleOptions, eventStore?: SagaEventStoreLike) =>
+        options.stateStore ??
+        (eventStore ? new EventStoreSagaStateStore(eventStore) : defaultSagaStateStore()),
     },
     SagaRegistry,
     SagaService,

@@ -18,6 +18,12 @@ export interface EventStoreModuleOptions extends EventStoreOptions {
   adapter: EventStoreAdapterConfig | EventStore;
 }
 
+/**
+ * The `EventStore` under a symbol as well as its class, so that packages which may run without
+ * the event store (such as `@sagaline/saga`) can inject it optionally without importing it.
+ */
+export const EVENT_STORE: unique symbol = Symbol.for('sagaline:event-store');
+
 /** Injection token of the module options. */
 export const EVENT_STORE_OPTIONS: unique symbol = Symbol.for('sagaline:event-store:options');
 

@@ -9,6 +9,7 @@ import { EventStore } from '../event-store';
 import { createStoreFromOptions, type EventStoreHandle } from './event-store.factory';
 import {
   ConfigurableEventStoreModule,
+  EVENT_STORE,
   EVENT_STORE_OPTIONS,
   type EventStoreModuleOptions,
 } from './event-store.module-definition';
@@ -53,8 +54,9 @@ class EventStoreLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
       inject: [EVENT_STORE_HANDLE],
       useFactory: (handle: EventStoreHandle) => handle.store,
     },
+    { provide: EVENT_STORE, useExisting: EventStore },
     EventStoreLifecycle,
   ],
-  exports: [EventStore],
+  exports: [EventStore, EVENT_STORE],
 })
 export class EventStoreModule extends ConfigurableEventStoreModule {}
