@@ -2,6 +2,7 @@ import { type DynamicModule, Injectable, Module, type OnApplicationBootstrap } f
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { CircuitBreakerModule } from '@sagaline/circuit-breaker';
 import { InngestModule } from '@sagaline/nestjs-inngest';
 import { SagaModule } from '@sagaline/saga';
 import { AnalyticsController } from './analytics/analytics.controller';
@@ -14,6 +15,8 @@ import { DatabaseModule } from './database/database.module';
 import { createRunStore } from './engine-store';
 import { ExperimentsService } from './experiments/experiments.service';
 import { HealthController } from './health/health.controller';
+import { BreakerRedis } from './integrations/breaker-redis';
+import { circuitBreakerOptions } from './integrations/circuit-breakers';
 import { InventoryController } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
@@ -60,9 +63,9 @@ export class ShopModule {
   static forRoot(settings: ShopSettings, options: ShopModuleOptions = {}): DynamicModule {
     return {
       module: ShopModule,
-      // global, so that DatabaseModule and the Inngest factory see the settings
+      // global, so that DatabaseModule and the Inngest and breaker factories see these
       global: true,
-      exports: [SHOP_SETTINGS],
+      exports: [SHOP_SETTINGS, ShopMetrics],
       imports: [
         InngestModule.forRootAsync({
           isGlobal: true,
@@ -76,6 +79,15 @@ export class ShopModule {
           }),
         }),
         SagaModule.forRoot({}),
+        CircuitBreakerModule.forRootAsync({
+          // BreakerRedis is provided inside the breaker module, so it is closed after the breakers
+          provideInjectionTokensFrom: [
+            { provide: BreakerRedis, useFactory: () => BreakerRedis.connect(settings.redisUrl) },
+          ],
+          inject: [BreakerRedis, ShopMetrics],
+          useFactory: (redis: BreakerRedis, metrics: ShopMetrics) =>
+            circuitBreakerOptions(settings, metrics.registry, redis.client),
+        }),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: settings.throttleTtlMs, limit: settings.throttleLimit }],
         }),

@@ -15,6 +15,8 @@ export interface ShopConfig {
   pgliteDir?: string;
   /** Redis for the circuit breakers' shared state (`REDIS_URL`); in-process when unset. */
   redisUrl?: string;
+  /** Prefix of the breakers' keys in Redis (`BREAKER_KEY_PREFIX`, default `shop:circuit`). */
+  breakerKeyPrefix: string;
   /** Where email is sent (`SMTP_URL`); the example's own SMTP sink when unset. */
   smtpUrl?: string;
   /** Sender of the shop's email (`MAIL_FROM`). */
@@ -25,7 +27,7 @@ export interface ShopConfig {
   carrierUrl?: string;
   /** Calls to the gateway and the carrier give up after this many ms (`HTTP_TIMEOUT_MS`). */
   httpTimeoutMs: number;
-  /** How long the payment breaker stays open before it lets a probe through (`BREAKER_OPEN_MS`). */
+  /** How long a circuit breaker (gateway, carrier) stays open before it lets probes through (`BREAKER_OPEN_MS`). */
   breakerOpenMs: number;
   /** How long a backordered order waits for a restock before it is cancelled (`BACKORDER_TIMEOUT`, an Inngest duration such as `2m`). */
   backorderTimeout: string;
@@ -54,6 +56,7 @@ const environmentSchema = z.object({
     .default('shop'),
   PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, optionalUrl),
+  BREAKER_KEY_PREFIX: z.string().min(1).default('shop:circuit'),
   SMTP_URL: z.preprocess(emptyAsUndefined, optionalUrl),
   MAIL_FROM: z.string().default('Sagaline Shop <shop@sagaline.test>'),
   PAYMENT_GATEWAY_URL: z.preprocess(emptyAsUndefined, optionalUrl),
@@ -108,6 +111,7 @@ export function loadShopConfig(env: Record<string, string | undefined> = process
     databaseSchema: e.DATABASE_SCHEMA,
     pgliteDir: e.PGLITE_DIR,
     redisUrl: e.REDIS_URL,
+    breakerKeyPrefix: e.BREAKER_KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     paymentGatewayUrl: e.PAYMENT_GATEWAY_URL,

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { CircuitBreakerHealthIndicator } from '@sagaline/circuit-breaker';
 import { InngestHealthIndicator } from '@sagaline/nestjs-inngest';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly inngest: InngestHealthIndicator,
     private readonly notifications: NotificationsService,
+    private readonly breakers: CircuitBreakerHealthIndicator,
     @Inject(DATABASE) private readonly db: Database,
   ) {}
 
@@ -25,7 +27,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness, per dependency: database, Inngest (engine or server), SMTP. 503 when one is down. */
+  /**
+   * Readiness, per dependency: database, Inngest (engine or server), SMTP, and the circuit breakers
+   * of the payment gateway and the carrier (down while one is open, naming it). 503 when one is down.
+   */
   @Get('detailed')
   @HealthCheck()
   detailed() {
@@ -33,6 +38,7 @@ export class HealthController {
       () => this.probe('database', { kind: this.db.kind }, () => this.db.query('SELECT 1')),
       () => this.inngest.isHealthy('inngest'),
       () => this.probe('smtp', {}, () => this.notifications.email.verify()),
+      () => this.breakers.isHealthy('circuit-breakers'),
     ]);
   }
 

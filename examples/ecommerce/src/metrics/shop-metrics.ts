@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /**
  * The shop's Prometheus metrics, in a registry of its own (not prom-client's global one), so two
- * apps in one process, as in the tests, never collide.
+ * apps in one process, as in the tests, never collide. The circuit breakers add theirs
+ * (`circuit_breaker_state`, `circuit_breaker_calls_total`) to the same registry.
  */
 @Injectable()
 export class ShopMetrics {
@@ -36,13 +37,6 @@ export class ShopMetrics {
     help: 'Time from order.created to the order reaching a final state (shipped, cancelled, failed).',
     labelNames: ['outcome'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [this.registry],
-  });
-
-  readonly breakerState = new Gauge({
-    name: 'shop_circuit_breaker_state',
-    help: 'State of each circuit breaker: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['breaker'] as const,
     registers: [this.registry],
   });
 

@@ -45,7 +45,7 @@ export function createBackorderSaga(config: Pick<ShopConfig, 'backorderTimeout'>
       return this.steps.chargePayment(event.data);
     }
 
-    @Compensate('charge-payment')
+    @Compensate('charge-payment', SHARED_STEPS.refundPayment)
     refund({ event }: BackorderContext) {
       return this.steps.refundPayment(event.data);
     }

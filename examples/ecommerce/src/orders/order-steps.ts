@@ -4,6 +4,7 @@ import type { NotificationChannel } from '../config/tenants';
 import type { CancellationReason, ShopEvent, ShopEvents } from '../domain/events';
 import type { Order } from '../domain/order';
 import { ExperimentsService } from '../experiments/experiments.service';
+import { businessError } from '../integrations/circuit-breakers';
 import { InventoryService } from '../inventory/inventory.service';
 import { ShopMetrics } from '../metrics/shop-metrics';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -41,6 +42,15 @@ export class OrderCancelledError extends Error {
     this.name = 'OrderCancelledError';
   }
 }
+
+/**
+ * The call's own error rather than the `NonRetriableError` a breaker wraps a permanent one in:
+ * the saga classifies errors itself (`isPermanent`) and names a cancellation after the error.
+ */
+const unwrapped = <T>(call: Promise<T>): Promise<T> =>
+  call.catch((error: unknown) => {
+    throw businessError(error);
+  });
 
 /** Ids of what the saga creates, derived from the order id so that a retried step finds its own work. */
 export const sagaIds = {
@@ -191,19 +201,20 @@ export class OrderSteps {
       });
       return { paymentId };
     } catch (error) {
-      if (error instanceof PaymentDeclinedError) {
+      const failure = businessError(error);
+      if (failure instanceof PaymentDeclinedError) {
         await this.record(order, {
           type: 'payment.failed',
           data: {
             orderId: order.orderId,
             tenantId: order.tenantId,
             paymentId,
-            code: error.declineCode,
-            detail: error.detail,
+            code: failure.declineCode,
+            detail: failure.detail,
           },
         });
       }
-      throw error;
+      throw failure;
     }
   }
 
@@ -236,7 +247,7 @@ export class OrderSteps {
 
   /** Creates the carrier's label. @throws ShipmentRejectedError for an undeliverable address. */
   async prepareShipment(order: PlacedOrder): Promise<{ shipmentId: string; trackingNumber: string }> {
-    const shipment = await this.shipping.prepare(order.orderId, order.shippingAddress);
+    const shipment = await unwrapped(this.shipping.prepare(order.orderId, order.shippingAddress));
     await this.record(order, {
       type: 'shipping.prepared',
       data: {
@@ -265,7 +276,7 @@ export class OrderSteps {
     const prepared = (await this.current(order)).shipment;
     if (!prepared) throw new Error(`Order ${order.orderId} has no shipment to dispatch.`);
     const shipment = { shipmentId: prepared.id, trackingNumber: prepared.trackingNumber };
-    await this.shipping.dispatch(shipment.shipmentId);
+    await unwrapped(this.shipping.dispatch(shipment.shipmentId));
     await this.inventory.fulfil(order.tenantId, sagaIds.reservation(order.orderId));
     await this.experiments.convert(order.tenantId, order.customerId);
     await this.record(order, {

@@ -3,7 +3,7 @@ import type { NotificationChannel } from '../config/tenants';
 import { OutOfStockError } from '../inventory/inventory.errors';
 import { ShipmentRejectedError } from '../shipping/carrier.client';
 import { CANCEL_ORDER, OrderSteps, type PlacedOrder } from './order-steps';
-import { SHARED_STEPS } from './saga-step-options';
+import { SHARED_STEPS, THROUGH_A_BREAKER } from './saga-step-options';
 
 type OrderContext = SagaContext<PlacedOrder>;
 
@@ -45,7 +45,7 @@ export class OrderSaga {
     return this.steps.chargePayment(event.data);
   }
 
-  @Compensate('charge-payment')
+  @Compensate('charge-payment', SHARED_STEPS.refundPayment)
   refund({ event }: OrderContext) {
     return this.steps.refundPayment(event.data);
   }
@@ -55,17 +55,21 @@ export class OrderSaga {
     return this.steps.confirm(event.data);
   }
 
-  @SagaStep('prepare-shipment', { isPermanent: (error) => error instanceof ShipmentRejectedError })
+  /** An undeliverable address is final; a carrier that is down is waited for. */
+  @SagaStep('prepare-shipment', {
+    isPermanent: (error) => error instanceof ShipmentRejectedError,
+    retry: THROUGH_A_BREAKER,
+  })
   prepareShipment({ event }: OrderContext) {
     return this.steps.prepareShipment(event.data);
   }
 
-  @Compensate('prepare-shipment')
+  @Compensate('prepare-shipment', { retry: THROUGH_A_BREAKER })
   voidLabel({ event }: OrderContext) {
     return this.steps.cancelShipment(event.data);
   }
 
-  @SagaStep('dispatch-shipment', { pivot: true })
+  @SagaStep('dispatch-shipment', { pivot: true, retry: THROUGH_A_BREAKER })
   dispatch({ event }: OrderContext) {
     return this.steps.dispatch(event.data);
   }

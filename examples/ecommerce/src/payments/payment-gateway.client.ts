@@ -1,3 +1,4 @@
+import type { CircuitBreaker } from '@sagaline/circuit-breaker';
 import { requestJson } from '../integrations/http-json';
 
 /** A successful charge. */
@@ -34,49 +35,62 @@ export class PaymentGatewayError extends Error {
   }
 }
 
-/** A small client of the gateway's charges API (the simulator, or anything shaped like Stripe). */
+/**
+ * A small client of the gateway's charges API (the simulator, or anything shaped like Stripe). Every
+ * call goes through the `payment-gateway` circuit breaker: while it is open the gateway is not
+ * called at all, and the call fails at once with `CircuitOpenError` (inside an Inngest function,
+ * Inngest's `RetryAfterError` with the time the breaker lets probes through).
+ */
 export class PaymentGatewayClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
+    private readonly breaker: Pick<CircuitBreaker, 'execute'>,
   ) {}
 
   /** Charges `amount` (minor units) to the card `token`; the same `idempotencyKey` never charges twice. */
-  async charge(
-    request: { amount: number; currency: string; token: string; idempotencyKey: string },
-    signal?: AbortSignal,
-  ): Promise<Charge> {
-    const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/charges`, {
-      method: 'POST',
-      body: { amount: request.amount, currency: request.currency, source: request.token },
-      idempotencyKey: request.idempotencyKey,
-      timeoutMs: this.timeoutMs,
-      signal,
+  charge(request: {
+    amount: number;
+    currency: string;
+    token: string;
+    idempotencyKey: string;
+  }): Promise<Charge> {
+    return this.breaker.execute(async (signal) => {
+      const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/charges`, {
+        method: 'POST',
+        body: { amount: request.amount, currency: request.currency, source: request.token },
+        idempotencyKey: request.idempotencyKey,
+        timeoutMs: this.timeoutMs,
+        signal,
+      });
+      if (status === 201 || status === 200)
+        return { id: body.id, amount: body.amount, currency: body.currency };
+      if (status >= 400 && status < 500) {
+        throw new PaymentDeclinedError(
+          body?.error?.code ?? `http_${status}`,
+          body?.error?.message ?? 'no detail',
+        );
+      }
+      throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
     });
-    if (status === 201 || status === 200)
-      return { id: body.id, amount: body.amount, currency: body.currency };
-    if (status >= 400 && status < 500) {
-      throw new PaymentDeclinedError(
-        body?.error?.code ?? `http_${status}`,
-        body?.error?.message ?? 'no detail',
-      );
-    }
-    throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
   }
 
   /** Refunds what is left of a charge; refunding an already refunded charge is not an error. */
-  async refund(request: {
+  refund(request: {
     chargeId: string;
     idempotencyKey: string;
   }): Promise<{ id: string; amount: number } | null> {
-    const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/refunds`, {
-      method: 'POST',
-      body: { charge: request.chargeId },
-      idempotencyKey: request.idempotencyKey,
-      timeoutMs: this.timeoutMs,
+    return this.breaker.execute(async (signal) => {
+      const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/refunds`, {
+        method: 'POST',
+        body: { charge: request.chargeId },
+        idempotencyKey: request.idempotencyKey,
+        timeoutMs: this.timeoutMs,
+        signal,
+      });
+      if (status === 201 || status === 200) return { id: body.id, amount: body.amount };
+      if (body?.error?.code === 'charge_already_refunded') return null;
+      throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
     });
-    if (status === 201 || status === 200) return { id: body.id, amount: body.amount };
-    if (body?.error?.code === 'charge_already_refunded') return null;
-    throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
   }
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CircuitBreakerService } from '@sagaline/circuit-breaker';
 import { SHOP_SETTINGS, type ShopSettings } from '../config/shop-config.provider';
+import { BREAKERS, businessError } from '../integrations/circuit-breakers';
 import { PaymentDeclinedError, PaymentGatewayClient } from './payment-gateway.client';
 import { type Payment, PaymentsRepository } from './payments.repository';
 
@@ -23,8 +25,9 @@ export interface ChargeRequest {
 }
 
 /**
- * Charges and refunds through the payment gateway, keeping a record of each payment. The payment id
- * is the gateway's idempotency key, so a charge retried after a timeout is never taken twice.
+ * Charges and refunds through the payment gateway (and its circuit breaker), keeping a record of
+ * each payment. The payment id is the gateway's idempotency key, so a charge retried after a timeout
+ * is never taken twice.
  */
 @Injectable()
 export class PaymentsService {
@@ -33,14 +36,21 @@ export class PaymentsService {
   constructor(
     @Inject(SHOP_SETTINGS) settings: ShopSettings,
     private readonly payments: PaymentsRepository,
+    breakers: CircuitBreakerService,
   ) {
-    this.gateway = new PaymentGatewayClient(settings.paymentGatewayUrl, settings.httpTimeoutMs);
+    this.gateway = new PaymentGatewayClient(
+      settings.paymentGatewayUrl,
+      settings.httpTimeoutMs,
+      breakers.breaker(BREAKERS.paymentGateway),
+    );
   }
 
   /**
    * Charges the card. A decline is recorded as a failed payment and rethrown.
-   * @throws PaymentDeclinedError when the card is refused (a business outcome).
-   * @throws PaymentGatewayError or ServiceUnreachableError when the gateway is unwell (retry later).
+   * @throws PaymentDeclinedError when the card is refused (a business outcome; inside an Inngest
+   * function wrapped in `NonRetriableError`, see `businessError`).
+   * @throws PaymentGatewayError, ServiceUnreachableError or CircuitTimeoutError when the gateway is
+   * unwell, CircuitOpenError (RetryAfterError inside Inngest) while its breaker is open: retry later.
    */
   async charge(request: ChargeRequest): Promise<Payment> {
     const existing = await this.payments.find(request.tenantId, request.paymentId);
@@ -62,11 +72,12 @@ export class PaymentsService {
       });
       return await this.payments.save({ ...base, status: 'processed', chargeId: charge.id });
     } catch (error) {
-      if (error instanceof PaymentDeclinedError) {
+      const declined = businessError(error);
+      if (declined instanceof PaymentDeclinedError) {
         await this.payments.save({
           ...base,
           status: 'failed',
-          failure: { code: error.declineCode, detail: error.detail },
+          failure: { code: declined.declineCode, detail: declined.detail },
         });
       }
       throw error;

@@ -1,5 +1,6 @@
+import type { CircuitBreaker } from '@sagaline/circuit-breaker';
 import type { ShippingAddress } from '../domain/events';
-import { requestJson } from '../integrations/http-json';
+import { type JsonResponse, requestJson } from '../integrations/http-json';
 
 /** A shipment label at the carrier. */
 export interface Shipment {
@@ -31,60 +32,69 @@ export class CarrierError extends Error {
   }
 }
 
-/** A small client of the carrier's shipments API. */
+/**
+ * A small client of the carrier's shipments API. Every call goes through the `carrier` circuit
+ * breaker: while it is open the carrier is not called, and the call fails at once.
+ */
 export class CarrierClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
+    private readonly breaker: Pick<CircuitBreaker, 'execute'>,
   ) {}
 
-  private async post(path: string, body: unknown, idempotencyKey?: string) {
-    const response = await requestJson('The carrier', `${this.baseUrl}${path}`, {
-      method: 'POST',
-      body,
-      idempotencyKey,
-      timeoutMs: this.timeoutMs,
+  /** Posts through the breaker; `accept` turns the answer into the result or throws a refusal. */
+  private post<T>(
+    path: string,
+    body: unknown,
+    accept: (response: JsonResponse) => T,
+    idempotencyKey?: string,
+  ): Promise<T> {
+    return this.breaker.execute(async (signal) => {
+      const response = await requestJson('The carrier', `${this.baseUrl}${path}`, {
+        method: 'POST',
+        body,
+        idempotencyKey,
+        timeoutMs: this.timeoutMs,
+        signal,
+      });
+      if (response.status >= 500)
+        throw new CarrierError(response.status, response.body?.error?.message ?? 'no detail');
+      return accept(response);
     });
-    if (response.status >= 500)
-      throw new CarrierError(response.status, response.body?.error?.message ?? 'no detail');
-    return response;
   }
 
   /** Creates a label for the order's parcel. */
-  async createShipment(orderId: string, address: ShippingAddress): Promise<Shipment> {
-    const { status, body } = await this.post(
+  createShipment(orderId: string, address: ShippingAddress): Promise<Shipment> {
+    return this.post(
       '/v1/shipments',
       { reference: orderId, address },
+      ({ status, body }) => {
+        if (status !== 201 && status !== 200) throw refusal(status, body);
+        return { id: body.id, trackingNumber: body.trackingNumber };
+      },
       `shipment-${orderId}`,
     );
-    if (status !== 201 && status !== 200) {
-      throw new ShipmentRejectedError(
-        body?.error?.code ?? `http_${status}`,
-        body?.error?.message ?? 'no detail',
-      );
-    }
-    return { id: body.id, trackingNumber: body.trackingNumber };
   }
 
   /** Hands the parcel to the carrier. */
-  async dispatch(shipmentId: string): Promise<void> {
-    const { status, body } = await this.post(`/v1/shipments/${shipmentId}/dispatch`, {});
-    if (status !== 200) {
-      throw new ShipmentRejectedError(
-        body?.error?.code ?? `http_${status}`,
-        body?.error?.message ?? 'no detail',
-      );
-    }
+  dispatch(shipmentId: string): Promise<void> {
+    return this.post(`/v1/shipments/${shipmentId}/dispatch`, {}, ({ status, body }) => {
+      if (status !== 200) throw refusal(status, body);
+    });
   }
 
   /** Voids a label that has not been dispatched; voiding twice is fine. */
-  async cancel(shipmentId: string): Promise<void> {
-    const { status, body } = await this.post(`/v1/shipments/${shipmentId}/cancel`, {});
-    if (status !== 200 && status !== 404) {
-      throw new ShipmentRejectedError(
-        body?.error?.code ?? `http_${status}`,
-        body?.error?.message ?? 'no detail',
-      );
-    }
+  cancel(shipmentId: string): Promise<void> {
+    return this.post(`/v1/shipments/${shipmentId}/cancel`, {}, ({ status, body }) => {
+      if (status !== 200 && status !== 404) throw refusal(status, body);
+    });
   }
+}
+
+function refusal(status: number, body: any): ShipmentRejectedError {
+  return new ShipmentRejectedError(
+    body?.error?.code ?? `http_${status}`,
+    body?.error?.message ?? 'no detail',
+  );
 }

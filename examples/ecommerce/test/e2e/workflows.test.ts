@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, orderBody, startTestShop, type TestShop } from '../support/test-shop';
+import { type Backend, orderBody, startTestShop, type TestShop, waitFor } from '../support/test-shop';
 
 describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on %s', (backend) => {
   let shop: TestShop;
@@ -159,4 +159,88 @@ describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on
     expect(status).toBe(409);
     expect(body.code).toBe('ORDER_NOT_CANCELLABLE');
   });
+  const PAYMENT_BREAKER = { name: 'payment-gateway' };
+  const paymentCalls = (outcome: string) =>
+    shop.metric('circuit_breaker_calls_total', { ...PAYMENT_BREAKER, outcome });
+
+  it('does not open the payment breaker for declined cards', async () => {
+    const ignoredBefore = await paymentCalls('ignored');
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () => place({ paymentToken: 'tok_chargeDeclined' })),
+    );
+    for (const id of ids) {
+      expect((await shop.settled(id)).cancellation?.reason).toBe('payment_declined');
+    }
+    // six declines, more than the breaker's minimum of five calls, and none of them counted
+    expect(await paymentCalls('ignored')).toBe(ignoredBefore + 6);
+    expect(await shop.metric('circuit_breaker_state', PAYMENT_BREAKER)).toBe(0);
+    expect(await shop.breakerHealth()).toEqual({
+      status: 200,
+      check: { status: 'up', open: [], breakers: { 'payment-gateway': 'closed', carrier: 'closed' } },
+    });
+  });
+
+  /** The failed charge attempts of each order's saga, as the engine recorded them (oldest first). */
+  const failedCharges = async (ids: string[]) => {
+    const runs = await shop.engine.listRuns({ functionId: 'order-processing' });
+    return ids.map((id) => {
+      const run = runs.find((candidate) => (candidate.event.data as { orderId: string }).orderId === id);
+      return (run?.timeline ?? [])
+        .filter((step) => /^charge-payment(#\d+)?$/.test(step.name))
+        .map((step) => step.output as { ok: boolean; name?: string })
+        .filter((attempt) => !attempt.ok)
+        .map((attempt) => attempt.name);
+    });
+  };
+
+  it('a gateway outage opens the payment breaker; orders wait and ship once it recovers', async () => {
+    await shop.control('paymentGateway', { outage: true });
+    let ids: string[];
+    try {
+      ids = await Promise.all(Array.from({ length: 6 }, () => place()));
+
+      const outage = await waitFor('/health/detailed to report the payment breaker open', async () => {
+        const health = await shop.breakerHealth();
+        return health.check.open.includes('payment-gateway') && health;
+      });
+      expect(outage).toMatchObject({ status: 503, check: { status: 'down', open: ['payment-gateway'] } });
+      await waitFor(
+        '/metrics to show the payment breaker open (1)',
+        async () => (await shop.metric('circuit_breaker_state', PAYMENT_BREAKER)) === 1,
+      );
+      expect(await paymentCalls('failure')).toBeGreaterThanOrEqual(5);
+
+      // Four failed attempts would end a saga step with the default retries; these orders go on.
+      const failures = await waitFor('every order to fail four charge attempts', async () => {
+        const attempts = await failedCharges(ids);
+        return attempts.every((failed) => failed.length >= 4) && attempts;
+      });
+      for (const id of ids) {
+        const { body: order } = await shop.request('GET', `/orders/${id}`);
+        expect(order.status).toBe('pending');
+        expect(order.payment).toBeUndefined();
+      }
+      // first the gateway's 503, then the open breaker's rejection: Inngest's RetryAfterError
+      expect(failures.map((failed) => failed[0])).toContain('PaymentGatewayError');
+      expect(failures.flat()).toContain('RetryAfterError');
+      expect(await paymentCalls('rejected')).toBeGreaterThan(0);
+    } finally {
+      await shop.control('paymentGateway', { outage: false });
+    }
+
+    for (const id of ids) {
+      const order = await shop.settled(id);
+      expect(order.status).toBe('shipped');
+      expect(order.history.map((event) => event.type)).not.toContain('order.cancelled');
+      expect(order.payment).toMatchObject({ status: 'processed', amount: 1999 });
+      const charge = shop.services.paymentGateway?.charges.get(order.payment?.chargeId as string);
+      expect(charge).toMatchObject({ amount: 1999, amountRefunded: 0 });
+    }
+    const recovered = await waitFor('the payment breaker to close', async () => {
+      const health = await shop.breakerHealth();
+      return health.check.breakers['payment-gateway'] === 'closed' && health;
+    });
+    expect(recovered).toMatchObject({ status: 200, check: { status: 'up', open: [] } });
+    expect(await shop.metric('circuit_breaker_state', PAYMENT_BREAKER)).toBe(0);
+  }, 60_000);
 });

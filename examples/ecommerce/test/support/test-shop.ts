@@ -10,6 +10,9 @@ import type { OrderSagaView } from '../../src/orders/order-cancellation';
 /** The real PostgreSQL the e2e suite also runs on (trust auth, database `test`). */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** The real Redis the shared-breaker tests run on. */
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** The databases the e2e suite runs on: the embedded default, and real PostgreSQL. */
 export type Backend = 'pglite' | 'postgres';
 
@@ -37,6 +40,40 @@ export interface TestShop extends RunningShop {
   ): Promise<OrderView>;
   /** Waits until the order's backorder saga is waiting for a restock (a restock sent earlier is not seen). */
   waitingForRestock(orderId: string): Promise<void>;
+  /** Changes a simulated service's faults over its `PUT /__control`, as the README does with curl. */
+  control(
+    service: 'paymentGateway' | 'carrier',
+    faults: { outage?: boolean; failureRate?: number; latencyMs?: number },
+  ): Promise<void>;
+  /** `GET /health/detailed`: its status and the circuit breakers' check. */
+  breakerHealth(): Promise<{ status: number; check: BreakerCheck }>;
+  /** The value of one sample of `GET /metrics` (0 when it is not there yet). */
+  metric(name: string, labels: Record<string, string>): Promise<number>;
+}
+
+/** The `circuit-breakers` entry of `GET /health/detailed`. */
+export interface BreakerCheck {
+  status: 'up' | 'down';
+  open: string[];
+  breakers: Record<string, string>;
+}
+
+/**
+ * Polls `check` until it returns something other than `undefined` or `false`, and returns that;
+ * fails with `what` after `timeoutMs`.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Waited ${timeoutMs} ms for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -124,6 +161,33 @@ export async function startTestShop(backend: Backend, env: Record<string, string
           throw new Error(`The backorder saga of ${orderId} is not waiting after 10 s.`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    async control(service, faults) {
+      const url = service === 'paymentGateway' ? shop.settings.paymentGatewayUrl : shop.settings.carrierUrl;
+      const response = await fetch(`${url}/__control`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      });
+      if (response.status !== 200) throw new Error(`PUT ${url}/__control answered ${response.status}.`);
+    },
+    async breakerHealth() {
+      const { status, body } = await request('GET', '/health/detailed', { tenant: null });
+      return { status, check: body.details['circuit-breakers'] };
+    },
+    async metric(name, labels) {
+      const { body } = await request('GET', '/metrics', { tenant: null });
+      const wanted = Object.entries(labels)
+        .map(([label, value]) => `${label}="${value}"`)
+        .sort()
+        .join(',');
+      for (const line of (body as string).split('\n')) {
+        const sample = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+        if (sample?.[1] !== name) continue;
+        const have = (sample[2] ?? '').split(',').filter(Boolean).sort().join(',');
+        if (have === wanted) return Number(sample[3]);
+      }
+      return 0;
     },
     settled: (orderId, tenant = 'acme') => waitForOrder(orderId, tenant, 'a final state', settled),
     reaches: (orderId, status, tenant = 'acme', also = () => true) =>

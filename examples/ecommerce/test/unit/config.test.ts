@@ -9,6 +9,8 @@ describe('loadShopConfig', () => {
       databaseUrl: undefined,
       smtpUrl: undefined,
       paymentGatewayUrl: undefined,
+      redisUrl: undefined,
+      breakerKeyPrefix: 'shop:circuit',
     });
     expect(config.tenants.map((tenant) => tenant.id)).toEqual(['acme', 'globex']);
   });
