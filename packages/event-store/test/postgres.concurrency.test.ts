@@ -152,6 +152,30 @@ describe('PostgreSQL under concurrent writers', () => {
     expect(all.events[0]!.globalPosition).toBeLessThan(fast.events[0]!.globalPosition);
   });
 
+  it('loses no update of an inline projection document that 16 writers on different streams share', async () => {
+    const perWriter = 5;
+    const store = await fixture.create({
+      projections: [
+        {
+          name: 'deposits',
+          mode: 'inline',
+          async evolve(_event, documents) {
+            const total = ((await documents.get('total')) as { count: number } | null) ?? { count: 0 };
+            await documents.put('total', { count: total.count + 1 });
+          },
+        },
+      ],
+    });
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, writer) => {
+        for (let n = 0; n < perWriter; n++) {
+          await store.appendToStream(`account-${writer}`, [{ type: 'deposited', data: { n } }]);
+        }
+      }),
+    );
+    expect(await store.projection('deposits').get('total')).toEqual({ count: WRITERS * perWriter });
+  });
+
   it('appends in one round trip', async () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     const schema = `es_test_${randomBytes(5).toString('hex')}`;

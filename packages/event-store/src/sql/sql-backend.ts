@@ -239,6 +239,14 @@ export class SqlBackend implements StorageBackend {
         this.appendOn(executor, tenantId, streamId, expected, events),
       documents: (projection, tenantId): ProjectionDocuments<unknown> => ({
         get: async (id) => {
+          // An inline projection's documents are shared by appends to different streams (a counter
+          // of all orders, say): without this lock two transactions read the same document and the
+          // later write loses the earlier one's update. Two int keys: apart from the streams' locks.
+          await executor.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || '/' || $3))", [
+            projection,
+            tenantId,
+            id,
+          ]);
           const { rows } = await executor.query(
             `SELECT doc FROM ${t.documents} WHERE projection = $1 AND tenant_id = $2 AND id = $3`,
             [projection, tenantId, id],
