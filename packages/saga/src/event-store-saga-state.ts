@@ -19,6 +19,9 @@ export interface SagaEventStoreLike {
 /** The event type of a saga state snapshot in the event store. */
 export const SAGA_STATE_EVENT = 'saga.state';
 
+/** Runs whose saved progress is remembered (the least recently saved are forgotten first). */
+const MEMOIZED_RUNS = 10_000;
+
 /**
  * Saga states kept in the event store: every change is an event in the stream `saga-<runId>`
  * (the last one is the state), and each business key has a stream of the runs it started.
@@ -28,6 +31,14 @@ export const SAGA_STATE_EVENT = 'saga.state';
  * from the saga's progress: a replay writes nothing new, and a real change always does.
  */
 export class EventStoreSagaStateStore implements SagaStateStore {
+  /**
+   * The progress snapshots saved per run. Each replay of the function passes through every
+   * earlier progress again and saves it; with this, those saves cost no round trip instead of
+   * one each (quadratic in the steps). Only an optimisation: on a miss (another process, or the
+   * run forgotten) the append is a replay and stores nothing.
+   */
+  private readonly saved = new Map<string, Set<string>>();
+
   constructor(private readonly store: SagaEventStoreLike) {}
 
   async save(state: SagaState): Promise<void> {
@@ -43,14 +54,24 @@ export class EventStoreSagaStateStore implements SagaStateStore {
       )
       .digest('hex')
       .slice(0, 32);
+    const saved = this.saved.get(state.runId);
+    if (saved?.has(progress)) return;
     await this.store.appendToStream(`saga-${state.runId}`, [
       { id: `saga-state:${state.runId}:${progress}`, type: SAGA_STATE_EVENT, data: state },
     ]);
+    this.remember(state.runId, progress, saved);
+    if (saved !== undefined) return; // the run is in its business key's stream already
     if (state.businessKey !== undefined) {
       await this.store.appendToStream(businessKeyStream(state.sagaId, state.businessKey), [
         { id: `saga-run:${state.runId}`, type: 'saga.run', data: { runId: state.runId } },
       ]);
     }
+  }
+
+  private remember(runId: string, progress: string, saved = new Set<string>()): void {
+    this.saved.delete(runId); // re-inserted last: the map's order is the order of use
+    this.saved.set(runId, saved.add(progress));
+    if (this.saved.size > MEMOIZED_RUNS) this.saved.delete(this.saved.keys().next().value as string);
   }
 
   async get(runId: string): Promise<SagaState | undefined> {

@@ -1,12 +1,14 @@
-import { EventStore, EventStoreModule } from '@sagaline/event-store';
+import { createMemoryEventStore, EventStore, EventStoreModule } from '@sagaline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedApp, startEmbeddedApp } from '../../embedded-engine/test/support/embedded-app';
 import {
   EventStoreSagaStateStore,
   SAGA_STATE_EVENT,
   SAGA_STATE_STORE,
+  type SagaEventStoreLike,
   SagaModule,
   SagaService,
+  type SagaState,
 } from '../src';
 import { Ledger, LifecycleListener, OrderSaga } from './fixtures';
 
@@ -46,5 +48,48 @@ describe('saga states in the event store, when EventStoreModule is in the app', 
     const distinct = new Set(progress.map((state) => JSON.stringify([state.status, state.completedSteps])));
     expect(distinct.size).toBe(events.length);
     expect(progress.at(-1)!.status).toBe('completed');
+  });
+
+  it('writes a snapshot only when the progress changes, and the run into its business key once', async () => {
+    const memory = createMemoryEventStore();
+    const appends: string[] = [];
+    const counted: SagaEventStoreLike = {
+      appendToStream: (streamId, events) => {
+        appends.push(streamId);
+        return memory.appendToStream(streamId, events);
+      },
+      readStream: (streamId, options) => memory.readStream(streamId, options),
+    };
+    const states = new EventStoreSagaStateStore(counted);
+    const state: SagaState = {
+      sagaId: 'order-processing',
+      runId: 'run-1',
+      businessKey: 'o-1',
+      status: 'running',
+      startedSteps: ['reserve'],
+      completedSteps: [],
+      compensatedSteps: [],
+      results: {},
+      compensationFailures: [],
+      timings: {},
+      event: { name: 'order.created', data: { orderId: 'o-1' } },
+      startedAt: 1,
+      updatedAt: 1,
+    };
+    await states.save(state);
+    await states.save({ ...state, updatedAt: 2 }); // a replay of the function: same progress
+    expect(appends).toEqual(['saga-run-1', 'saga-order-processing-by-key-o-1']);
+    await states.save({ ...state, completedSteps: ['reserve'], updatedAt: 3 });
+    expect(appends).toEqual(['saga-run-1', 'saga-order-processing-by-key-o-1', 'saga-run-1']);
+    // the next replay passes through the first progress again: no round trip either
+    await states.save({ ...state, updatedAt: 4 });
+    expect(appends).toHaveLength(3);
+    expect((await states.get('run-1'))?.completedSteps).toEqual(['reserve']);
+    expect(await states.findByBusinessKey('order-processing', 'o-1')).toHaveLength(1);
+
+    // another process (no memo) saving the same progress stores nothing new
+    await new EventStoreSagaStateStore(memory).save({ ...state, completedSteps: ['reserve'] });
+    expect((await memory.readStream('saga-run-1')).events).toHaveLength(2);
+    expect((await memory.readStream('saga-order-processing-by-key-o-1')).events).toHaveLength(1);
   });
 });
