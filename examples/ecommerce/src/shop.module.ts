@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { CircuitBreakerModule } from '@sagaline/circuit-breaker';
+import { EventStore, EventStoreModule } from '@sagaline/event-store';
 import { InngestModule } from '@sagaline/nestjs-inngest';
 import { SagaModule } from '@sagaline/saga';
 import { AnalyticsController } from './analytics/analytics.controller';
@@ -11,8 +12,10 @@ import { DomainErrorFilter } from './common/domain-error.filter';
 import { Idempotent } from './common/idempotency.interceptor';
 import { createValidationPipe } from './common/validation';
 import { SHOP_SETTINGS, type ShopSettings } from './config/shop-config.provider';
-import { DatabaseModule } from './database/database.module';
+import type { Database } from './database/database';
+import { DATABASE, DatabaseModule } from './database/database.module';
 import { createRunStore } from './engine-store';
+import { eventStoreOptions, shopInngestAudit } from './events/shop-event-store';
 import { ExperimentsService } from './experiments/experiments.service';
 import { HealthController } from './health/health.controller';
 import { BreakerRedis } from './integrations/breaker-redis';
@@ -67,10 +70,17 @@ export class ShopModule {
       global: true,
       exports: [SHOP_SETTINGS, ShopMetrics],
       imports: [
+        EventStoreModule.forRootAsync({
+          isGlobal: true,
+          inject: [DATABASE],
+          useFactory: (db: Database) => eventStoreOptions(settings, db),
+        }),
         InngestModule.forRootAsync({
           isGlobal: true,
-          useFactory: async () => ({
+          inject: [EventStore],
+          useFactory: async (store: EventStore) => ({
             appId: 'shop',
+            middleware: [shopInngestAudit(store)],
             embedded: {
               store: await createRunStore(settings),
               retryBackoffScale: settings.engineRetryBackoffScale,

@@ -11,6 +11,8 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** The schema the shop's tables live in. */
   readonly schema: string;
+  /** The PGlite instance, when `kind` is `pglite`: the event store shares it. */
+  readonly pglite?: PGlite;
   /** Runs `work` in one transaction: all of it is stored, or none of it. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startPglite(schema: string, dataDir?: string): Promise<Dat
   return {
     kind: 'pglite',
     schema,
+    pglite: db,
     async query<T>(sql: string, params?: unknown[]) {
       return (await db.query<T>(sql, params)).rows;
     },

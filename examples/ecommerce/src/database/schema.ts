@@ -1,9 +1,10 @@
 import type { Database } from './database';
 
 /**
- * The shop's tables. Orders keep their read model as JSON next to the columns the API filters on;
- * stock is one row per product with a conditional UPDATE as the reservation, so two orders can
- * never take the last item together.
+ * The shop's tables; its events live in `@sagaline/event-store` (schema `<schema>_events`). Orders
+ * keep their read model as JSON next to the columns the API filters on, with the ids of the events
+ * applied so far. Stock is one row per product with a conditional UPDATE as the reservation, so two
+ * orders can never take the last item together.
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS orders (
   total        bigint NOT NULL,
   currency     text NOT NULL,
   document     jsonb NOT NULL,
-  history      jsonb NOT NULL DEFAULT '[]',
+  applied      jsonb NOT NULL DEFAULT '[]',
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id)
@@ -50,16 +51,6 @@ CREATE TABLE IF NOT EXISTS payments (
   document     jsonb NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id)
-);
-
-CREATE TABLE IF NOT EXISTS experiment_exposures (
-  tenant_id    text NOT NULL,
-  experiment   text NOT NULL,
-  customer_id  text NOT NULL,
-  variant      text NOT NULL,
-  exposed_at   timestamptz NOT NULL DEFAULT now(),
-  converted_at timestamptz,
-  PRIMARY KEY (tenant_id, experiment, customer_id)
 );
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (

@@ -1,7 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Database } from '../database/database';
-import { DATABASE } from '../database/database.module';
+import { Injectable } from '@nestjs/common';
+import { EventStore, WrongExpectedVersionError } from '@sagaline/event-store';
 import { assignVariant, CHECKOUT_EXPERIMENT, type ExperimentDefinition } from './experiment';
+import {
+  CONVERTED,
+  EXPOSED,
+  type ExperimentEventData,
+  experimentResults,
+  type VariantCounts,
+  variantDocumentId,
+} from './experiment-results.projection';
 import { type SignificanceResult, twoProportionZTest } from './significance';
 
 /** One variant's numbers. */
@@ -23,58 +30,90 @@ export interface ExperimentReport {
 
 /**
  * The checkout experiment: assigns each customer a variant (deterministic, see `assignVariant`),
- * records the first exposure and the conversion (an order that ships), and reports conversion
- * rates with a significance test against the control.
+ * stores the first exposure and the conversion (an order that ships) as events in the tenant's
+ * event store, one stream per customer and experiment, and reports conversion rates from the
+ * `experiment-results` projection with a significance test against the control.
  */
 @Injectable()
 export class ExperimentsService {
   readonly experiments: ExperimentDefinition[] = [CHECKOUT_EXPERIMENT];
 
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(private readonly store: EventStore) {}
 
-  /** The customer's variant; the first call records the exposure. */
+  /** The customer's variant; the first call stores the exposure. */
   async expose(tenantId: string, customerId: string, experiment = CHECKOUT_EXPERIMENT): Promise<string> {
     const variant = assignVariant(experiment, tenantId, customerId);
-    await this.db.query(
-      `INSERT INTO experiment_exposures (tenant_id, experiment, customer_id, variant) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING`,
-      [tenantId, experiment.name, customerId, variant],
+    // the id makes the exposure once per customer: a second one is a replay, nothing is stored
+    await this.store.appendToStream(
+      experimentStream(experiment, customerId),
+      [
+        {
+          id: `${EXPOSED}:${experiment.name}:${customerId}`,
+          type: EXPOSED,
+          data: { experiment: experiment.name, variant, customerId } satisfies ExperimentEventData,
+        },
+      ],
+      { tenantId },
     );
     return variant;
   }
 
-  /** Records a conversion; a customer converts once. Resolves true the first time. */
-  async convert(tenantId: string, customerId: string, experiment = CHECKOUT_EXPERIMENT): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE experiment_exposures SET converted_at = now()
-       WHERE tenant_id = $1 AND experiment = $2 AND customer_id = $3 AND converted_at IS NULL RETURNING variant`,
-      [tenantId, experiment.name, customerId],
-    );
-    return rows.length > 0;
+  /**
+   * Stores the customer's conversion by this order; a customer converts once, and only after an
+   * exposure. Resolves true the first time.
+   */
+  async convert(
+    tenantId: string,
+    customerId: string,
+    orderId: string,
+    experiment = CHECKOUT_EXPERIMENT,
+  ): Promise<boolean> {
+    const variant = assignVariant(experiment, tenantId, customerId);
+    try {
+      const { idempotent } = await this.store.appendToStream(
+        experimentStream(experiment, customerId),
+        [
+          {
+            id: `${CONVERTED}:${experiment.name}:${customerId}`,
+            type: CONVERTED,
+            data: { experiment: experiment.name, variant, customerId, orderId } satisfies ExperimentEventData,
+          },
+        ],
+        { tenantId, expectedVersion: 'stream_exists' },
+      );
+      return !idempotent;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return false; // never exposed
+      throw error;
+    }
   }
 
   /** Conversion rates per variant, each compared with the control. */
   async report(tenantId: string): Promise<ExperimentReport[]> {
+    const results = this.store.projection<VariantCounts>(experimentResults.name);
     return Promise.all(
       this.experiments.map(async (experiment) => {
-        const rows = await this.db.query<{ variant: string; exposures: string; conversions: string }>(
-          `SELECT variant, count(*) AS exposures, count(converted_at) AS conversions FROM experiment_exposures
-           WHERE tenant_id = $1 AND experiment = $2 GROUP BY variant`,
-          [tenantId, experiment.name],
-        );
         const counts = new Map(
-          rows.map((row) => [
-            row.variant,
-            { exposures: Number(row.exposures), conversions: Number(row.conversions) },
-          ]),
+          await Promise.all(
+            experiment.variants.map(
+              async ({ name }) =>
+                [
+                  name,
+                  (await results.get(variantDocumentId(experiment.name, name), { tenantId })) ?? {
+                    exposures: 0,
+                    conversions: 0,
+                  },
+                ] as const,
+            ),
+          ),
         );
         const control = experiment.variants[0].name;
-        const controlCounts = counts.get(control) ?? { exposures: 0, conversions: 0 };
+        const controlCounts = counts.get(control) as VariantCounts;
         return {
           experiment: experiment.name,
           control,
           variants: experiment.variants.map(({ name }) => {
-            const { exposures, conversions } = counts.get(name) ?? { exposures: 0, conversions: 0 };
+            const { exposures, conversions } = counts.get(name) as VariantCounts;
             return {
               variant: name,
               exposures,
@@ -90,3 +129,6 @@ export class ExperimentsService {
     );
   }
 }
+
+const experimentStream = (experiment: ExperimentDefinition, customerId: string) =>
+  `experiment-${experiment.name}-${customerId}`;

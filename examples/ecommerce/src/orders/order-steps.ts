@@ -86,7 +86,7 @@ export class OrderSteps {
   private async current(order: PlacedOrder): Promise<Order> {
     const found = await this.orders.find(order.tenantId, order.orderId);
     if (!found) throw new Error(`Order ${order.orderId} of tenant ${order.tenantId} does not exist.`);
-    return found.order;
+    return found;
   }
 
   private finished(order: PlacedOrder, outcome: 'shipped' | 'cancelled' | 'failed', reason = ''): void {
@@ -278,7 +278,7 @@ export class OrderSteps {
     const shipment = { shipmentId: prepared.id, trackingNumber: prepared.trackingNumber };
     await unwrapped(this.shipping.dispatch(shipment.shipmentId));
     await this.inventory.fulfil(order.tenantId, sagaIds.reservation(order.orderId));
-    await this.experiments.convert(order.tenantId, order.customerId);
+    await this.experiments.convert(order.tenantId, order.customerId, order.orderId);
     await this.record(order, {
       type: 'shipping.dispatched',
       data: { orderId: order.orderId, tenantId: order.tenantId, ...shipment },

@@ -34,11 +34,11 @@ export class OrdersController {
     return this.orders.list(tenant.id, query);
   }
 
-  /** The order, its saga's state and its event history. */
+  /** The order, its sagas' state, its event history and its Inngest events (from the event store). */
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantConfig, @Param('id') id: string) {
-    const { order, history } = await this.orders.get(tenant.id, id);
-    return { ...order, sagas: await this.cancellation.sagaStates(order.id), history };
+    const { order, history, inngestEvents } = await this.orders.get(tenant.id, id);
+    return { ...order, sagas: await this.cancellation.sagaStates(order.id), history, inngestEvents };
   }
 
   /** Cancels the order: whatever the saga has done is compensated. 202; the order ends `cancelled`. */

@@ -1,15 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventStore } from '@sagaline/event-store';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
 import type { ShopEvent } from '../domain/events';
 import { evolveOrder, type Order, type OrderStatus } from '../domain/order';
+import { orderInngestStream, orderStream } from '../events/shop-event-store';
 
 /** One event in an order's history. */
 export interface HistoryEntry {
   id: string;
   type: ShopEvent['type'];
+  /** Its version in the order's stream: 1 for `order.created`. */
+  version: number;
   at: string;
   data: unknown;
+}
+
+/** An Inngest event of an order: sent by the shop, or the start of a run (`inngest/run.started`). */
+export interface InngestEventEntry {
+  id: string;
+  name: string;
+  at: string;
+  /** The run, for `inngest/run.started`. */
+  runId?: string;
 }
 
 /** A page of orders and the cursor of the next one. */
@@ -28,22 +41,33 @@ export interface OrderFilter {
 }
 
 /**
- * The orders read model: one row per order, its current state as JSON, the columns the API filters
- * on, and the events applied so far. Applying an event is idempotent by event id, so a saga step
- * retried after a crash never applies its event twice.
+ * An order's events and its read model. The events are the record: each is appended to the
+ * order's stream in the tenant's event store (`order-<id>`), then applied to the read model, one
+ * row per order with its current state as JSON and the columns the API filters on. Both steps are
+ * idempotent by event id (a replayed append stores nothing; the row keeps the ids it applied), so
+ * a saga step retried after a crash between the two finishes the job without doing anything twice.
  */
 @Injectable()
 export class OrdersRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly store: EventStore,
+  ) {}
 
   /** Stores a new order from its `order.created` event. */
-  async create(event: Extract<ShopEvent, { type: 'order.created' }>, eventId: string): Promise<Order> {
+  async create(event: Extract<ShopEvent, { type: 'order.created' }>): Promise<Order> {
     const order = evolveOrder(null, event) as Order;
-    const history: HistoryEntry[] = [
-      { id: eventId, type: event.type, at: new Date().toISOString(), data: event.data },
-    ];
+    const eventId = `${order.id}:${event.type}`;
+    await this.store.appendToStream(
+      orderStream(order.id),
+      [{ id: eventId, type: event.type, data: event.data }],
+      {
+        tenantId: order.tenantId,
+        expectedVersion: 'no_stream',
+      },
+    );
     await this.db.query(
-      `INSERT INTO orders (tenant_id, id, customer_id, status, total, currency, document, history)
+      `INSERT INTO orders (tenant_id, id, customer_id, status, total, currency, document, applied)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         order.tenantId,
@@ -53,52 +77,85 @@ export class OrdersRepository {
         order.total,
         order.currency,
         JSON.stringify(order),
-        JSON.stringify(history),
+        JSON.stringify([eventId]),
       ],
     );
     return order;
   }
 
-  /** Removes an order that could not be handed to the pipeline, so nothing half-made is left. */
-  async discard(tenantId: string, orderId: string): Promise<void> {
+  /**
+   * Withdraws an order that could not be handed to the pipeline: the read model forgets it, and
+   * its stream says why (events are never deleted).
+   */
+  async discard(tenantId: string, orderId: string, detail: string): Promise<void> {
     await this.db.query('DELETE FROM orders WHERE tenant_id = $1 AND id = $2', [tenantId, orderId]);
+    await this.store.appendToStream(
+      orderStream(orderId),
+      [{ id: `${orderId}:order.discarded`, type: 'order.discarded', data: { orderId, tenantId, detail } }],
+      { tenantId },
+    );
   }
 
-  /** Applies an event to an order once; resolves with the order as it is afterwards. */
+  /** Records an event of an order once; resolves with the order as it is afterwards. */
   async apply(tenantId: string, orderId: string, event: ShopEvent, eventId: string): Promise<Order> {
+    await this.store.appendToStream(
+      orderStream(orderId),
+      [{ id: eventId, type: event.type, data: event.data }],
+      {
+        tenantId,
+        expectedVersion: 'stream_exists',
+      },
+    );
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ document: Order; history: HistoryEntry[] }>(
-        'SELECT document, history FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      const [row] = await tx.query<{ document: Order; applied: string[] }>(
+        'SELECT document, applied FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
         [tenantId, orderId],
       );
       if (!row) throw new Error(`Order ${orderId} of tenant ${tenantId} does not exist.`);
-      if (row.history.some((entry) => entry.id === eventId)) return row.document;
+      if (row.applied.includes(eventId)) return row.document;
       const order = evolveOrder(row.document, event) as Order;
-      const entry: HistoryEntry = {
-        id: eventId,
-        type: event.type,
-        at: new Date().toISOString(),
-        data: event.data,
-      };
       await tx.query(
-        `UPDATE orders SET document = $3, status = $4, history = history || $5::jsonb, updated_at = now()
+        `UPDATE orders SET document = $3, status = $4, applied = applied || $5::jsonb, updated_at = now()
          WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, orderId, JSON.stringify(order), order.status, JSON.stringify([entry])],
+        [tenantId, orderId, JSON.stringify(order), order.status, JSON.stringify([eventId])],
       );
       return order;
     });
   }
 
   /** The order, or undefined when this tenant has no such order. */
-  async find(
-    tenantId: string,
-    orderId: string,
-  ): Promise<{ order: Order; history: HistoryEntry[] } | undefined> {
-    const [row] = await this.db.query<{ document: Order; history: HistoryEntry[] }>(
-      'SELECT document, history FROM orders WHERE tenant_id = $1 AND id = $2',
+  async find(tenantId: string, orderId: string): Promise<Order | undefined> {
+    const [row] = await this.db.query<{ document: Order }>(
+      'SELECT document FROM orders WHERE tenant_id = $1 AND id = $2',
       [tenantId, orderId],
     );
-    return row && { order: row.document, history: row.history };
+    return row?.document;
+  }
+
+  /** The order's events from its stream, oldest first. */
+  async history(tenantId: string, orderId: string): Promise<HistoryEntry[]> {
+    const { events } = await this.store.readStream(orderStream(orderId), { tenantId });
+    return events.map((event) => ({
+      id: event.id,
+      type: event.type as ShopEvent['type'],
+      version: event.streamVersion,
+      at: event.timestamp.toISOString(),
+      data: event.data,
+    }));
+  }
+
+  /**
+   * The Inngest events of the order, as the audit middleware recorded them: those the shop sent
+   * and those that started its functions, with the runs they started.
+   */
+  async inngestEvents(tenantId: string, orderId: string): Promise<InngestEventEntry[]> {
+    const { events } = await this.store.readStream(orderInngestStream(orderId), { tenantId });
+    return events.map((event) => ({
+      id: event.id,
+      name: event.type,
+      at: event.timestamp.toISOString(),
+      ...(event.metadata.inngestRunId ? { runId: event.metadata.inngestRunId } : {}),
+    }));
   }
 
   /** Orders of the tenant, newest first, filtered, one page at a time (ids are ULIDs: time-ordered). */

@@ -7,7 +7,13 @@ import type { OrderLine, ShopEvents } from '../domain/events';
 import type { Order } from '../domain/order';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { ShopMetrics } from '../metrics/shop-metrics';
-import { type HistoryEntry, type OrderFilter, type OrderPage, OrdersRepository } from './orders.repository';
+import {
+  type HistoryEntry,
+  type InngestEventEntry,
+  type OrderFilter,
+  type OrderPage,
+  OrdersRepository,
+} from './orders.repository';
 import type { CreateOrderRequest } from './orders.schemas';
 
 /** The order does not exist for this tenant. */
@@ -58,13 +64,13 @@ export class OrdersService {
       variant,
       placedAt: new Date().toISOString(),
     };
-    const eventId = orderCreatedEventId(orderId);
-    const order = await this.orders.create({ type: 'order.created', data }, eventId);
+    const order = await this.orders.create({ type: 'order.created', data });
     try {
-      await this.inngest.send({ name: 'order.created', id: eventId, data });
+      await this.inngest.send({ name: 'order.created', id: orderCreatedEventId(orderId), data });
     } catch (error) {
-      this.logger.error(`order.created for ${orderId} could not be sent: ${(error as Error).message}`);
-      await this.orders.discard(tenant.id, orderId);
+      const detail = `order.created could not be sent: ${(error as Error).message}`;
+      this.logger.error(`${detail} (order ${orderId})`);
+      await this.orders.discard(tenant.id, orderId, detail);
       throw new ServiceUnavailableException(
         'The order pipeline is unavailable; nothing was stored. Retry shortly.',
       );
@@ -73,11 +79,18 @@ export class OrdersService {
     return order;
   }
 
-  /** The order with its event history. @throws OrderNotFoundError */
-  async get(tenantId: string, orderId: string): Promise<{ order: Order; history: HistoryEntry[] }> {
-    const found = await this.orders.find(tenantId, orderId);
-    if (!found) throw new OrderNotFoundError(orderId);
-    return found;
+  /** The order with its event history from the event store. @throws OrderNotFoundError */
+  async get(
+    tenantId: string,
+    orderId: string,
+  ): Promise<{ order: Order; history: HistoryEntry[]; inngestEvents: InngestEventEntry[] }> {
+    const order = await this.orders.find(tenantId, orderId);
+    if (!order) throw new OrderNotFoundError(orderId);
+    const [history, inngestEvents] = await Promise.all([
+      this.orders.history(tenantId, orderId),
+      this.orders.inngestEvents(tenantId, orderId),
+    ]);
+    return { order, history, inngestEvents };
   }
 
   /** A page of the tenant's orders. */

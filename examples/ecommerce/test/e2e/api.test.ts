@@ -1,3 +1,4 @@
+import { EventStore } from '@sagaline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, orderBody, startTestShop, type TestShop } from '../support/test-shop';
 
@@ -241,6 +242,22 @@ describe.each<Backend>(['pglite', 'postgres'])('the shop API on %s', (backend) =
       const treatment = experiment.variants.find((v: { variant: string }) => v.variant === 'streamlined');
       expect(treatment.conversionRate).toBeCloseTo(treatment.conversions / treatment.exposures, 10);
       expect(treatment).toHaveProperty('significance');
+
+      // the report is the projection of the experiment events in the tenant's event store
+      const { events } = await shop.app.get(EventStore).readAll({
+        tenantId: 'acme',
+        types: ['experiment.exposed', 'experiment.converted'],
+        maxCount: 10_000,
+      });
+      const counted = (type: string, variant: string) =>
+        events.filter((e) => e.type === type && (e.data as { variant: string }).variant === variant).length;
+      for (const variant of experiment.variants) {
+        expect(variant.exposures).toBe(counted('experiment.exposed', variant.variant));
+        expect(variant.conversions).toBe(counted('experiment.converted', variant.variant));
+      }
+      // one exposure per customer however many orders they place
+      const customers = events.filter((e) => e.type === 'experiment.exposed').map((e) => e.streamId);
+      expect(new Set(customers).size).toBe(customers.length);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { EventStore } from '@sagaline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, orderBody, startTestShop, type TestShop, waitFor } from '../support/test-shop';
 
@@ -50,6 +51,42 @@ describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on
     expect(charge).toMatchObject({ amount: 3998, amountRefunded: 0 });
     const mail = shop.services.smtpSink?.messages.filter((message) => message.to.includes(order.email));
     expect(mail?.map((message) => message.subject)).toEqual([`Your order ${id} has shipped`]);
+  });
+
+  it('keeps the order history, its Inngest events and its saga state in the tenant’s event store', async () => {
+    const id = await place();
+    const order = await shop.settled(id);
+    const store = shop.app.get(EventStore);
+
+    // the history is the order's stream, as stored: versions 1..n, ids derived from the order
+    const stream = await store.readStream(`order-${id}`, { tenantId: 'acme' });
+    expect(order.history).toEqual(
+      stream.events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        version: event.streamVersion,
+        at: event.timestamp.toISOString(),
+        data: event.data,
+      })),
+    );
+    expect(order.history.map((event) => event.version)).toEqual(order.history.map((_, i) => i + 1));
+    expect(stream.events[0]).toMatchObject({ id: `${id}:order.created`, type: 'order.created' });
+    // another tenant sees none of it
+    expect((await store.readStream(`order-${id}`, { tenantId: 'globex' })).events).toEqual([]);
+    expect((await shop.request('GET', `/orders/${id}`, { tenant: 'globex' })).status).toBe(404);
+
+    // the audit middleware: order.created as sent, then the run it started, linked by run id
+    const names = order.inngestEvents.map((event) => event.name);
+    expect(names.slice(0, 2)).toEqual(['order.created', 'inngest/run.started']);
+    const started = order.inngestEvents.filter((event) => event.name === 'inngest/run.started');
+    expect(started.length).toBeGreaterThanOrEqual(2); // the intake, then the order saga
+    for (const run of started) expect(run.runId).toMatch(/\S/);
+    expect(names).toContain('order.ready');
+
+    // the saga's state lives in the event store too (SagaModule finds EventStoreModule)
+    const [saga] = order.sagas;
+    const sagaStream = await store.readStream(`saga-${saga.runId}`);
+    expect(sagaStream.events.length).toBeGreaterThan(0);
   });
 
   it('backorders an order short of stock, and ships it when the product is restocked', async () => {

@@ -6,6 +6,7 @@ import { type RunningShop, startShop } from '../../src/bootstrap';
 import { loadShopConfig } from '../../src/config/shop-config';
 import { FINAL_ORDER_STATUSES, type Order } from '../../src/domain/order';
 import type { OrderSagaView } from '../../src/orders/order-cancellation';
+import type { HistoryEntry, InngestEventEntry } from '../../src/orders/orders.repository';
 
 /** The real PostgreSQL the e2e suite also runs on (trust auth, database `test`). */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,7 +18,11 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export type Backend = 'pglite' | 'postgres';
 
 /** An order as `GET /orders/:id` shows it: the order, its sagas and its history. */
-export type OrderView = Order & { history: { type: string }[]; sagas: OrderSagaView[] };
+export type OrderView = Order & {
+  history: HistoryEntry[];
+  inngestEvents: InngestEventEntry[];
+  sagas: OrderSagaView[];
+};
 
 /** A shop started for a test file, with helpers to drive it over HTTP. */
 export interface TestShop extends RunningShop {
