@@ -70,6 +70,9 @@ class SagaExecution<TData> {
   private readonly step: SagaStepTools;
   private readonly emitEvents: boolean;
   private pivotPassed = false;
+  /** Lifecycle events not yet sent; see `flush`. */
+  private pending: SagaEventPayload[] = [];
+  private flushes = 0;
 
   constructor(
     private readonly definition: SagaDefinition<TData>,
@@ -97,7 +100,7 @@ class SagaExecution<TData> {
   }
 
   async run(): Promise<SagaOutcome> {
-    await this.emit('saga:started', 'saga/started', {});
+    this.emit('saga:started', 'saga/started', {});
     for (const stage of stages(this.definition.steps)) {
       try {
         await Promise.all(stage.map((step) => this.runStep(step)));
@@ -118,14 +121,18 @@ class SagaExecution<TData> {
     this.state.completedSteps.push(definition.id);
     if (definition.pivot) this.pivotPassed = true;
     // Saved with the next step's start or with the outcome: one write per step, not two.
-    await this.emit(`saga:step.completed:${definition.id}`, 'saga/step.completed', { stepId: definition.id });
+    this.emit(`saga:step.completed:${definition.id}`, 'saga/step.completed', { stepId: definition.id });
   }
 
   private async execute(definition: SagaStepDefinition<TData>, round: number): Promise<unknown> {
     const { action } = definition;
     const id = round === 0 ? definition.id : `${definition.id}:retry-${round}`;
-    if (action.kind === 'sleep') return this.step.sleep(id, action.duration);
+    if (action.kind === 'sleep') {
+      await this.flush();
+      return this.step.sleep(id, action.duration);
+    }
     if (action.kind === 'waitForEvent') {
+      await this.flush();
       const event = await this.step.waitForEvent(id, {
         event: action.event,
         timeout: action.timeout,
@@ -180,6 +187,7 @@ class SagaExecution<TData> {
       if (result.permanent || attempt >= retry.attempts)
         throw new SagaStepFailedError(id, result.name, result.message);
       const backoff = Math.min((retry.backoffMs ?? 1000) * 2 ** (attempt - 1), retry.maxBackoffMs ?? 60_000);
+      await this.flush();
       await this.step.sleep(`${id}#backoff-${attempt}`, backoff);
     }
   }
@@ -188,7 +196,8 @@ class SagaExecution<TData> {
   private async stall(stage: SagaStepDefinition<TData>[], failure: SagaFailure): Promise<SagaOutcome> {
     for (let round = 1; ; round++) {
       this.state.failure = failure;
-      await this.emit(`saga:stalled:${round}`, 'saga/stalled', { failure, round });
+      this.emit(`saga:stalled:${round}`, 'saga/stalled', { failure, round });
+      await this.flush();
       const resume = await this.step.waitForEvent(`saga:operator-retry:${round}`, {
         event: 'saga/retry',
         timeout: this.definition.operatorTimeout ?? '7d',
@@ -212,13 +221,14 @@ class SagaExecution<TData> {
     this.state.failure = failure;
     this.state.status = 'compensating';
     await this.save();
-    await this.emit('saga:compensating', 'saga/compensating', { failure });
+    this.emit('saga:compensating', 'saga/compensating', { failure });
+    await this.flush(); // compensations may take a while (retries, backoff): say so now
     const outcome = await compensateStarted(this.definition, this.state, this.step, (attempt) =>
       this.context(attempt),
     );
     await this.save();
     if (outcome === 'failed') {
-      await this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
+      this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
       return this.finish('compensation_failed', 'saga/finished');
     }
     return this.finish('compensated', 'saga/compensated');
@@ -245,7 +255,8 @@ class SagaExecution<TData> {
   private async finish(status: SagaOutcome['status'], eventName: string): Promise<SagaOutcome> {
     this.state.status = status;
     await this.save();
-    if (eventName !== 'saga/finished') await this.emit(`saga:${status}`, eventName, { status });
+    if (eventName !== 'saga/finished') this.emit(`saga:${status}`, eventName, { status });
+    await this.flush();
     return outcomeOf(this.state);
   }
 
@@ -266,14 +277,28 @@ class SagaExecution<TData> {
     await this.store.save(this.state);
   }
 
-  private async emit(stepId: string, name: string, data: Record<string, unknown>): Promise<void> {
+  /** Queues a lifecycle event; its id (run and event) makes a second send of it a no-op. */
+  private emit(eventKey: string, name: string, data: Record<string, unknown>): void {
     if (!this.emitEvents) return;
     const base = { sagaId: this.definition.id, runId: this.input.runId, businessKey: this.state.businessKey };
-    await this.step.sendEvent(stepId, {
+    this.pending.push({
       name,
       data: { ...base, ...data },
-      id: `${this.input.runId}:${stepId}`,
+      id: `${this.input.runId}:${eventKey}`,
     } as SagaEventPayload);
+  }
+
+  /**
+   * Sends the queued lifecycle events in one durable step. It runs before the saga waits (a
+   * sleep, a backoff, an event) and when it ends, so the events go out as soon as the run stops
+   * making progress, for the price of one step instead of one per event. The queue is rebuilt
+   * the same way on every replay, so the flushes' step ids are stable.
+   */
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    await this.step.sendEvent(`saga:events:${this.flushes++}`, events);
   }
 }
 

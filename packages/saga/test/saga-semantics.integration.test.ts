@@ -67,10 +67,22 @@ describe('saga semantics on the embedded engine', () => {
     const eventId = await start('shop/waiting.created', orderId);
     const running = await subject.engine.waitForRun({ eventId, status: 'running' });
     await waitFor(async () => (await subject.engine.getRun(running.id))?.pending[0]?.kind === 'wait');
+    // the events queued so far went out before the saga started waiting
+    const eventsOf = () => ledger.events.filter((e) => e.orderId === orderId).map((e) => e.name);
+    await waitFor(async () => eventsOf().length === 2);
+    expect(eventsOf().sort()).toEqual(['saga/started', 'saga/step.completed']);
     await subject.inngest.send({ name: 'shop/payment.confirmed', data: { orderId, amount: 42 } });
     const done = await subject.engine.waitForRun({ runId: running.id });
     expect(done.output).toMatchObject({ status: 'completed', results: { payment: 42 } });
     expect(ledger.for(orderId)).toEqual(['reserve', 'confirm(42)']);
+    await waitFor(async () => eventsOf().length === 5);
+    expect(eventsOf().sort()).toEqual([
+      'saga/completed',
+      'saga/started',
+      'saga/step.completed',
+      'saga/step.completed',
+      'saga/step.completed',
+    ]);
   });
 
   it('cancelling mid-saga runs the compensations of the completed steps', async () => {
