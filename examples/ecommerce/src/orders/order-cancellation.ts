@@ -36,7 +36,7 @@ export class OrderCancellation {
 
   /** Asks for the cancellation. @throws ConflictException once the order has shipped or ended. */
   async request(tenantId: string, orderId: string): Promise<{ orderId: string; status: 'cancelling' }> {
-    const { order } = await this.orders.get(tenantId, orderId);
+    const order = await this.orders.find(tenantId, orderId);
     if (FINAL_ORDER_STATUSES.has(order.status)) {
       throw new ConflictException({
         statusCode: 409,

@@ -79,13 +79,19 @@ export class OrdersService {
     return order;
   }
 
+  /** The order as the read model has it, without its history. @throws OrderNotFoundError */
+  async find(tenantId: string, orderId: string): Promise<Order> {
+    const order = await this.orders.find(tenantId, orderId);
+    if (!order) throw new OrderNotFoundError(orderId);
+    return order;
+  }
+
   /** The order with its event history from the event store. @throws OrderNotFoundError */
   async get(
     tenantId: string,
     orderId: string,
   ): Promise<{ order: Order; history: HistoryEntry[]; inngestEvents: InngestEventEntry[] }> {
-    const order = await this.orders.find(tenantId, orderId);
-    if (!order) throw new OrderNotFoundError(orderId);
+    const order = await this.find(tenantId, orderId);
     const [history, inngestEvents] = await Promise.all([
       this.orders.history(tenantId, orderId),
       this.orders.inngestEvents(tenantId, orderId),

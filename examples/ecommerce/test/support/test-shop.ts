@@ -157,15 +157,15 @@ export async function startTestShop(backend: Backend, env: Record<string, string
     engine,
     request,
     async waitingForRestock(orderId) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const runs = await engine.listRuns({ functionId: 'order-backorder', status: 'running' });
-        const run = runs.find((candidate) => candidate.event.data.orderId === orderId);
-        if (run?.pending.some((work) => work.kind === 'wait')) return;
-        if (Date.now() > deadline)
-          throw new Error(`The backorder saga of ${orderId} is not waiting after 10 s.`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(
+        `the backorder saga of ${orderId} to wait for a restock`,
+        async () => {
+          const runs = await engine.listRuns({ functionId: 'order-backorder', status: 'running' });
+          const run = runs.find((candidate) => candidate.event.data.orderId === orderId);
+          return run?.pending.some((work) => work.kind === 'wait');
+        },
+        10_000,
+      );
     },
     async control(service, faults) {
       const url = service === 'paymentGateway' ? shop.settings.paymentGatewayUrl : shop.settings.carrierUrl;
