@@ -59,13 +59,14 @@ export class EventStoreSagaStateStore implements SagaStateStore {
     await this.store.appendToStream(`saga-${state.runId}`, [
       { id: `saga-state:${state.runId}:${progress}`, type: SAGA_STATE_EVENT, data: state },
     ]);
-    this.remember(state.runId, progress, saved);
-    if (saved !== undefined) return; // the run is in its business key's stream already
-    if (state.businessKey !== undefined) {
+    // once per run and process: a run already remembered is in its business key's stream
+    if (saved === undefined && state.businessKey !== undefined) {
       await this.store.appendToStream(businessKeyStream(state.sagaId, state.businessKey), [
         { id: `saga-run:${state.runId}`, type: 'saga.run', data: { runId: state.runId } },
       ]);
     }
+    // remembered only once both appends are stored, so a failed one is tried again next time
+    this.remember(state.runId, progress, saved);
   }
 
   private remember(runId: string, progress: string, saved = new Set<string>()): void {
