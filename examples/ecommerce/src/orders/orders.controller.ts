@@ -37,8 +37,11 @@ export class OrdersController {
   /** The order, its sagas' state, its event history and its Inngest events (from the event store). */
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantConfig, @Param('id') id: string) {
+    // The sagas first: a saga seen ended has applied all its events to the order read after it,
+    // so a client never sees an ended saga next to an order that misses some of its work.
+    const sagas = await this.cancellation.sagaStates(id);
     const { order, history, inngestEvents } = await this.orders.get(tenant.id, id);
-    return { ...order, sagas: await this.cancellation.sagaStates(order.id), history, inngestEvents };
+    return { ...order, sagas, history, inngestEvents };
   }
 
   /** Cancels the order: whatever the saga has done is compensated. 202; the order ends `cancelled`. */
