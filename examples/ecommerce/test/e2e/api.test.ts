@@ -1,6 +1,7 @@
 import { EventStore } from '@sagaline/event-store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, orderBody, startTestShop, type TestShop } from '../support/test-shop';
+import { InngestService } from '@sagaline/nestjs-inngest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Backend, orderBody, startTestShop, type TestShop, waitFor } from '../support/test-shop';
 
 describe.each<Backend>(['pglite', 'postgres'])('the shop API on %s', (backend) => {
   let shop: TestShop;
@@ -129,6 +130,34 @@ describe.each<Backend>(['pglite', 'postgres'])('the shop API on %s', (backend) =
   });
 
   describe('orders, inventory and payments', () => {
+    it('answers 503 and withdraws the order when Inngest refuses order.created, keeping why in its stream', async () => {
+      const before = await orderCount();
+      const send = vi
+        .spyOn(shop.app.get(InngestService), 'send')
+        .mockRejectedValueOnce(new Error('event API down'));
+      try {
+        const { status, body } = await shop.request('POST', '/orders', { body: orderBody() });
+        expect(status).toBe(503);
+        expect(body.message).toBe('The order pipeline is unavailable; nothing was stored. Retry shortly.');
+      } finally {
+        send.mockRestore();
+      }
+      expect(await orderCount()).toBe(before);
+      const { events } = await shop.app
+        .get(EventStore)
+        .readAll({ tenantId: 'acme', types: ['order.discarded'], maxCount: 10_000 });
+      const discarded = events.at(-1);
+      if (!discarded) throw new Error('no order.discarded event was stored');
+      expect(discarded.data).toMatchObject({
+        tenantId: 'acme',
+        detail: 'order.created could not be sent: event API down',
+      });
+      const orderId = (discarded.data as { orderId: string }).orderId;
+      const stream = await shop.app.get(EventStore).readStream(`order-${orderId}`, { tenantId: 'acme' });
+      expect(stream.events.map((event) => event.type)).toEqual(['order.created', 'order.discarded']);
+      expect((await shop.request('GET', `/orders/${orderId}`)).status).toBe(404);
+    });
+
     it('lists orders newest first, filtered by status and customer, page by page', async () => {
       const customerId = `pager-${backend}`;
       const ids: string[] = [];
@@ -243,15 +272,26 @@ describe.each<Backend>(['pglite', 'postgres'])('the shop API on %s', (backend) =
       expect(treatment.conversionRate).toBeCloseTo(treatment.conversions / treatment.exposures, 10);
       expect(treatment).toHaveProperty('significance');
 
-      // the report is the projection of the experiment events in the tenant's event store
-      const { events } = await shop.app.get(EventStore).readAll({
-        tenantId: 'acme',
-        types: ['experiment.exposed', 'experiment.converted'],
-        maxCount: 10_000,
+      // the report is the projection of the experiment events in the tenant's event store; orders
+      // of earlier tests may still convert, so the events are read between two equal reports
+      const report = async () => (await shop.request('GET', '/analytics/experiments')).body.experiments[0];
+      const { stable, events } = await waitFor('no experiment event between two reports', async () => {
+        const first = await report();
+        const { events } = await shop.app.get(EventStore).readAll({
+          tenantId: 'acme',
+          types: ['experiment.exposed', 'experiment.converted'],
+          maxCount: 10_000,
+        });
+        const second = await report();
+        return JSON.stringify(first) === JSON.stringify(second) && { stable: second, events };
       });
       const counted = (type: string, variant: string) =>
         events.filter((e) => e.type === type && (e.data as { variant: string }).variant === variant).length;
-      for (const variant of experiment.variants) {
+      for (const variant of stable.variants as {
+        variant: string;
+        exposures: number;
+        conversions: number;
+      }[]) {
         expect(variant.exposures).toBe(counted('experiment.exposed', variant.variant));
         expect(variant.conversions).toBe(counted('experiment.converted', variant.variant));
       }

@@ -214,6 +214,7 @@ async function dropSchemas(schema: string): Promise<void> {
   try {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS ${schema}_engine CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${schema}_events CASCADE`);
   } finally {
     await client.end();
   }
