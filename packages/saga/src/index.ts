@@ -17,7 +17,12 @@ export { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from '.
 export { type RegisteredSaga, SagaRegistry } from './saga.registry';
 export { runSaga, type SagaRunInput, type SagaRunOptions } from './saga.runner';
 export { SagaService } from './saga.service';
-export { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+export {
+  MemorySagaStateStore,
+  type MemorySagaStateStoreOptions,
+  type SagaState,
+  type SagaStateStore,
+} from './saga.state';
 export {
   type CompensationPolicy,
   type RetryPolicy,
@@ -26,6 +31,7 @@ export {
   type SagaDefinition,
   type SagaEventPayload,
   type SagaFailure,
+  type SagaLifecycleEvents,
   type SagaOutcome,
   type SagaStatus,
   type SagaStepAction,

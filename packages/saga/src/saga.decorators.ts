@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { CompensationPolicy, RetryPolicy, SagaContext } from './saga.types';
+import type { CompensationPolicy, RetryPolicy, SagaContext, SagaLifecycleEvents } from './saga.types';
 
 /** Options of `@Saga`. */
 export interface SagaOptions {
@@ -17,8 +17,8 @@ export interface SagaOptions {
    * `{ event: 'order/cancel.requested', match: 'data.orderId' }`.
    */
   cancelOn?: { event: string; match?: string; if?: string };
-  /** Send `saga/*` lifecycle events. Default `true`. */
-  lifecycleEvents?: boolean;
+  /** Which `saga/*` lifecycle events are sent. Default: the module's, else `'failures'`. */
+  lifecycleEvents?: SagaLifecycleEvents;
   /** After a pivot: how long to wait for an operator's `saga/retry` event. Default `7d`. */
   operatorTimeout?: string;
 }

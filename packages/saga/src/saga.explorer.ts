@@ -10,7 +10,7 @@ import {
   SagaStepMetadataKey,
 } from './saga.decorators';
 import { SagaDefinitionError } from './saga.errors';
-import { SAGA_STATE_STORE } from './saga.module-definition';
+import { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
 import { SagaRegistry } from './saga.registry';
 import { compensateStarted, outcomeOf, runSaga } from './saga.runner';
 import type { SagaStateStore } from './saga.state';
@@ -31,6 +31,7 @@ export class SagaExplorer implements OnModuleInit {
     private readonly functions: InngestFunctionRegistry,
     private readonly registry: SagaRegistry,
     @Inject(SAGA_STATE_STORE) private readonly stateStore: SagaStateStore,
+    @Inject(SAGA_MODULE_OPTIONS) private readonly moduleOptions: SagaModuleOptions,
   ) {}
 
   onModuleInit(): void {
@@ -39,7 +40,12 @@ export class SagaExplorer implements OnModuleInit {
       if (!instance || typeof instance !== 'object') continue;
       const options = this.reflector.get(SagaMetadata, instance.constructor);
       if (!options) continue;
-      const definition = buildDefinition(instance, options, this.scanner, this.reflector);
+      const definition = buildDefinition(
+        instance,
+        { lifecycleEvents: this.moduleOptions.lifecycleEvents, ...options },
+        this.scanner,
+        this.reflector,
+      );
       this.register(definition, options, instance.constructor.name);
     }
     if (this.registry.list().length > 0) this.logger.log(`${this.registry.list().length} sagas registered`);

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { SagaStateStore } from './saga.state';
+import type { SagaLifecycleEvents } from './saga.types';
 
 /** Options of `SagaModule.forRoot()`. */
 export interface SagaModuleOptions {
@@ -8,6 +9,8 @@ export interface SagaModuleOptions {
    * `EventStoreModule` (`@sagaline/event-store`) is in the app, else in memory.
    */
   stateStore?: SagaStateStore;
+  /** Which `saga/*` lifecycle events every saga sends unless its `@Saga` says. Default `'failures'`. */
+  lifecycleEvents?: SagaLifecycleEvents;
 }
 
 /** Injection token of the saga state store. */

@@ -68,7 +68,8 @@ export async function runSaga<TData>(
 class SagaExecution<TData> {
   private readonly state: SagaState;
   private readonly step: SagaStepTools;
-  private readonly emitEvents: boolean;
+  /** Whether the happy path's events (`saga/started`, `step.completed`, `completed`) are sent. */
+  private readonly progressEvents: boolean;
   private pivotPassed = false;
   /** Lifecycle events not yet sent; see `flush`. */
   private pending: SagaEventPayload[] = [];
@@ -80,7 +81,7 @@ class SagaExecution<TData> {
     private readonly store: SagaStateStore,
   ) {
     this.step = input.step;
-    this.emitEvents = definition.lifecycleEvents ?? true;
+    this.progressEvents = definition.lifecycleEvents === 'all';
     const businessKey = definition.businessKey?.(input.event);
     this.state = {
       sagaId: definition.id,
@@ -100,7 +101,7 @@ class SagaExecution<TData> {
   }
 
   async run(): Promise<SagaOutcome> {
-    this.emit('saga:started', 'saga/started', {});
+    this.emitProgress('saga:started', 'saga/started', {});
     for (const stage of stages(this.definition.steps)) {
       try {
         await Promise.all(stage.map((step) => this.runStep(step)));
@@ -110,7 +111,7 @@ class SagaExecution<TData> {
         return this.compensate(failure);
       }
     }
-    return this.finish('completed', 'saga/completed');
+    return this.complete();
   }
 
   private async runStep(definition: SagaStepDefinition<TData>, round = 0): Promise<void> {
@@ -121,7 +122,9 @@ class SagaExecution<TData> {
     this.state.completedSteps.push(definition.id);
     if (definition.pivot) this.pivotPassed = true;
     // Saved with the next step's start or with the outcome: one write per step, not two.
-    this.emit(`saga:step.completed:${definition.id}`, 'saga/step.completed', { stepId: definition.id });
+    this.emitProgress(`saga:step.completed:${definition.id}`, 'saga/step.completed', {
+      stepId: definition.id,
+    });
   }
 
   private async execute(definition: SagaStepDefinition<TData>, round: number): Promise<unknown> {
@@ -210,7 +213,7 @@ class SagaExecution<TData> {
         const rest = this.definition.steps.slice(this.definition.steps.indexOf(stage.at(-1)!) + 1);
         for (const next of stages(rest)) await Promise.all(next.map((step) => this.runStep(step)));
         delete this.state.failure;
-        return this.finish('completed', 'saga/completed');
+        return this.complete();
       } catch (error) {
         failure = toFailure(error);
       }
@@ -229,7 +232,7 @@ class SagaExecution<TData> {
     await this.save();
     if (outcome === 'failed') {
       this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
-      return this.finish('compensation_failed', 'saga/finished');
+      return this.finish('compensation_failed'); // its event, with the operator report, is queued above
     }
     return this.finish('compensated', 'saga/compensated');
   }
@@ -252,10 +255,15 @@ class SagaExecution<TData> {
     };
   }
 
-  private async finish(status: SagaOutcome['status'], eventName: string): Promise<SagaOutcome> {
+  private complete(): Promise<SagaOutcome> {
+    this.emitProgress('saga:completed', 'saga/completed', { status: 'completed' });
+    return this.finish('completed');
+  }
+
+  private async finish(status: SagaOutcome['status'], eventName?: string): Promise<SagaOutcome> {
     this.state.status = status;
     await this.save();
-    if (eventName !== 'saga/finished') this.emit(`saga:${status}`, eventName, { status });
+    if (eventName) this.emit(`saga:${status}`, eventName, { status });
     await this.flush();
     return outcomeOf(this.state);
   }
@@ -277,9 +285,13 @@ class SagaExecution<TData> {
     await this.store.save(this.state);
   }
 
+  /** Queues a happy-path event, sent only with `lifecycleEvents: 'all'`. */
+  private emitProgress(eventKey: string, name: string, data: Record<string, unknown>): void {
+    if (this.progressEvents) this.emit(eventKey, name, data);
+  }
+
   /** Queues a lifecycle event; its id (run and event) makes a second send of it a no-op. */
   private emit(eventKey: string, name: string, data: Record<string, unknown>): void {
-    if (!this.emitEvents) return;
     const base = { sagaId: this.definition.id, runId: this.input.runId, businessKey: this.state.businessKey };
     this.pending.push({
       name,

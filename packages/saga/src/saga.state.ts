@@ -45,12 +45,39 @@ export interface SagaStateStore {
   findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]>;
 }
 
-/** Keeps saga states in memory. */
+/** Options of {@link MemorySagaStateStore}. */
+export interface MemorySagaStateStoreOptions {
+  /**
+   * How many states are kept. Past it, the states of ended sagas are dropped, least recently
+   * updated first; a running saga's state is never dropped, as its cancellation needs it.
+   * Default 10,000.
+   */
+  maxStates?: number;
+}
+
+/** Keeps saga states in memory, bounded: ended sagas are forgotten first. */
 export class MemorySagaStateStore implements SagaStateStore {
+  /** In order of last update, so the oldest entries are the first to drop. */
   private readonly states = new Map<string, SagaState>();
+  private readonly maxStates: number;
+
+  constructor(options: MemorySagaStateStoreOptions = {}) {
+    this.maxStates = options.maxStates ?? 10_000;
+  }
 
   async save(state: SagaState): Promise<void> {
+    this.states.delete(state.runId);
     this.states.set(state.runId, structuredClone(state));
+    if (this.states.size > this.maxStates) this.dropEnded(this.states.size - this.maxStates);
+  }
+
+  private dropEnded(count: number): void {
+    for (const [runId, state] of this.states) {
+      if (count === 0) return;
+      if (state.status === 'running' || state.status === 'compensating') continue;
+      this.states.delete(runId);
+      count--;
+    }
   }
 
   async get(runId: string): Promise<SagaState | undefined> {
@@ -61,6 +88,7 @@ export class MemorySagaStateStore implements SagaStateStore {
   async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
     return [...this.states.values()]
       .filter((state) => state.sagaId === sagaId && state.businessKey === businessKey)
+      .sort((a, b) => a.startedAt - b.startedAt)
       .map((state) => structuredClone(state));
   }
 }

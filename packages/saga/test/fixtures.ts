@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { type InngestContext, InngestFunction } from '@sagaline/nestjs-inngest';
 import { NonRetriableError } from 'inngest';
-import { Compensate, SAGA_UNKNOWN_OUTPUT, Saga, type SagaContext, SagaStep } from '../src';
+import { Compensate, SAGA_UNKNOWN_OUTPUT, Saga, type SagaContext, type SagaOutcome, SagaStep } from '../src';
 
 /** Records what ran, and decides which step fails, per order. */
 @Injectable()
 export class Ledger {
   readonly calls: string[] = [];
   readonly events: Array<{ name: string; orderId?: string }> = [];
+  /** Outcomes read from `inngest/function.finished`, which every saga run ends with. */
+  readonly finished: SagaOutcome[] = [];
   failAt = new Map<string, string>();
   failCompensation = new Map<string, number>();
   attempts = new Map<string, number>();
@@ -81,6 +83,14 @@ export class LifecycleListener {
   async listen({ event }: InngestContext) {
     this.ledger.events.push({ name: event.name, orderId: event.data.businessKey as string | undefined });
   }
+
+  @InngestFunction({
+    id: 'saga-finished-listener',
+    triggers: { event: 'inngest/function.finished', if: "event.data.function_id == 'shop-order-saga'" },
+  })
+  async finished({ event }: InngestContext) {
+    if (event.data.result) this.ledger.finished.push(event.data.result as SagaOutcome);
+  }
 }
 
 /** A saga with a pivot: once payment is captured, shipping is retried forward. */
@@ -151,7 +161,13 @@ export class WaitingSaga {
 }
 
 /** Notifications in parallel; one channel can fail. */
-@Saga({ id: 'notify-saga', trigger: 'shop/notify', businessKey: 'orderId', retries: 0 })
+@Saga({
+  id: 'notify-saga',
+  trigger: 'shop/notify',
+  businessKey: 'orderId',
+  retries: 0,
+  lifecycleEvents: 'failures', // overrides the module's 'all' in the semantics suite
+})
 export class NotifySaga {
   constructor(private readonly ledger: Ledger) {}
 

@@ -3,11 +3,21 @@ import { Inngest } from 'inngest';
 import { describe, expect, it } from 'vitest';
 import { MemorySagaStateStore, runSaga, SAGA_UNKNOWN_OUTPUT, type SagaDefinition } from '../src';
 
-const client = new Inngest({ id: 'unit', isDev: true });
+/** The events the saga sends, recorded where the SDK would POST them to Inngest's event API. */
+const sent: Array<{ name: string; id: string }> = [];
+const client = new Inngest({
+  id: 'unit',
+  isDev: true,
+  fetch: (async (_url: string, init: RequestInit) => {
+    const events = JSON.parse(String(init.body)) as Array<{ name: string; id: string }>;
+    sent.push(...events.map(({ name, id }) => ({ name, id })));
+    return Response.json({ ids: events.map((event) => event.id), status: 200 });
+  }) as typeof fetch,
+});
 
 function sagaFunction(definition: SagaDefinition) {
   return client.createFunction({ id: definition.id, triggers: [{ event: 'unit/start' }] }, (ctx) =>
-    runSaga({ ...definition, lifecycleEvents: false }, ctx as never, {
+    runSaga(definition, ctx as never, {
       stateStore: new MemorySagaStateStore(),
     }),
   );
@@ -47,6 +57,7 @@ const step = (
 
 describe('runSaga, unit-tested with @inngest/test', () => {
   it('compensates in reverse order of start, passing each step its output', async () => {
+    sent.length = 0;
     const log: string[] = [];
     const fn = sagaFunction({
       id: 'order',
@@ -62,6 +73,8 @@ describe('runSaga, unit-tested with @inngest/test', () => {
       compensatedSteps: ['c', 'b', 'a'],
     });
     expect(log).toEqual(['a', 'b', 'c', 'undo-c(?)', 'undo-b(b-out)', 'undo-a(a-out)']);
+    // only the unhappy path's events, each sent once
+    expect(sent.map((event) => event.name)).toEqual(['saga/compensating', 'saga/compensated']);
   });
 
   it('skips the compensation of a failed step that opted out, and of steps never started', async () => {

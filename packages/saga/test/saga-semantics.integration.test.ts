@@ -34,7 +34,7 @@ describe('saga semantics on the embedded engine', () => {
       ],
       { retryBackoffScale: 0 },
       'shop',
-      [SagaModule.forRoot({})],
+      [SagaModule.forRoot({ lifecycleEvents: 'all' })],
     );
   });
 
@@ -82,6 +82,12 @@ describe('saga semantics on the embedded engine', () => {
       'saga/step.completed',
       'saga/step.completed',
       'saga/step.completed',
+    ]);
+    // five events, two durable steps: one batch before the wait, one at the end
+    const names = done.timeline.map((step) => step.name);
+    expect(names.filter((name) => name.startsWith('saga:events:'))).toEqual([
+      'saga:events:0',
+      'saga:events:1',
     ]);
   });
 
@@ -151,5 +157,18 @@ describe('saga semantics on the embedded engine', () => {
     const done = await subject.engine.waitForRun({ eventId, functionId: 'notify-saga' });
     expect(done.output).toMatchObject({ status: 'compensated', failure: { stepId: 'sms' } });
     expect(ledger.for(orderId).sort()).toEqual(['email', 'undo-email', 'undo-sms'].sort());
+    await waitFor(async () =>
+      ledger.events.some((e) => e.name === 'saga/compensated' && e.orderId === orderId),
+    );
+    const names = ledger.events.filter((e) => e.orderId === orderId).map((e) => e.name);
+    expect(names.sort()).toEqual(['saga/compensated', 'saga/compensating']);
+  });
+
+  it("a saga's own lifecycleEvents overrides the module's: 'failures' sends nothing on success", async () => {
+    const orderId = newOrderId();
+    const eventId = await start('shop/notify', orderId);
+    const done = await subject.engine.waitForRun({ eventId, functionId: 'notify-saga' });
+    expect(done.output).toMatchObject({ status: 'completed' });
+    expect(done.timeline.map((step) => step.name).sort()).toEqual(['done', 'email', 'sms']);
   });
 });

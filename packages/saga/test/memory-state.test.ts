@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySagaStateStore, type SagaState } from '../src';
+
+const state = (runId: string, status: SagaState['status']): SagaState => ({
+  sagaId: 'order',
+  runId,
+  businessKey: 'o1',
+  status,
+  startedSteps: [],
+  completedSteps: [],
+  compensatedSteps: [],
+  results: {},
+  compensationFailures: [],
+  timings: {},
+  startedAt: 0,
+  updatedAt: 0,
+  event: { name: 'order/created', data: {} },
+});
+
+describe('MemorySagaStateStore', () => {
+  it('past maxStates, forgets ended sagas least recently updated first, never a running one', async () => {
+    const store = new MemorySagaStateStore({ maxStates: 3 });
+    await store.save(state('running-1', 'running'));
+    await store.save(state('ended-1', 'completed'));
+    await store.save(state('ended-2', 'compensated'));
+    await store.save(state('ended-1', 'completed')); // updated again: now the most recent
+    await store.save(state('running-2', 'compensating'));
+
+    expect(await store.get('ended-2')).toBeUndefined();
+    const kept = await store.findByBusinessKey('order', 'o1');
+    expect(kept.map((s) => s.runId)).toEqual(['running-1', 'ended-1', 'running-2']);
+  });
+
+  it('keeps a copy, so later changes to the saved object do not leak in', async () => {
+    const store = new MemorySagaStateStore();
+    const saved = state('r1', 'running');
+    await store.save(saved);
+    saved.completedSteps.push('reserve');
+    expect((await store.get('r1'))?.completedSteps).toEqual([]);
+  });
+});
