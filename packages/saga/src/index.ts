@@ -1,4 +1,10 @@
 export {
+  EngineRunSagaStateStore,
+  type SagaRunRecord,
+  type SagaRunSource,
+  type SagaRunStep,
+} from './engine-run-saga-state';
+export {
   EventStoreSagaStateStore,
   SAGA_STATE_EVENT,
   type SagaEventStoreLike,

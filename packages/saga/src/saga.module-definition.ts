@@ -6,7 +6,8 @@ import type { SagaLifecycleEvents } from './saga.types';
 export interface SagaModuleOptions {
   /**
    * Where saga states are kept (queries, cancellation). Default: the event store when
-   * `EventStoreModule` (`@sagaline/event-store`) is in the app, else in memory.
+   * `EventStoreModule` (`@sagaline/event-store`) is in the app; else, in embedded mode, memory
+   * backed by the engine's run data (`EngineRunSagaStateStore`); else memory.
    */
   stateStore?: SagaStateStore;
   /** Which `saga/*` lifecycle events every saga sends unless its `@Saga` says. Default `'failures'`. */

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { INNGEST_EMBEDDED_ENGINE, InngestService } from '@sagaline/nestjs-inngest';
+import { EngineRunSagaStateStore, type SagaRunSource } from './engine-run-saga-state';
 import { EventStoreSagaStateStore, type SagaEventStoreLike } from './event-store-saga-state';
 import { SagaExplorer } from './saga.explorer';
 import {
@@ -11,6 +13,7 @@ import {
 import { SagaRegistry } from './saga.registry';
 import { defaultSagaStateStore } from './saga.runner';
 import { SagaService } from './saga.service';
+import type { SagaStateStore } from './saga.state';
 
 /** `@sagaline/event-store`'s `EVENT_STORE` token (a global symbol, so no import is needed). */
 const EVENT_STORE = Symbol.for('sagaline:event-store');
@@ -27,14 +30,30 @@ const EVENT_STORE = Symbol.for('sagaline:event-store');
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    SagaRegistry,
     {
       provide: SAGA_STATE_STORE,
-      inject: [SAGA_MODULE_OPTIONS, { token: EVENT_STORE, optional: true }],
-      useFactory: (options: SagaModuleOptions, eventStore?: SagaEventStoreLike) =>
-        options.stateStore ??
-        (eventStore ? new EventStoreSagaStateStore(eventStore) : defaultSagaStateStore()),
+      inject: [
+        SAGA_MODULE_OPTIONS,
+        SagaRegistry,
+        InngestService,
+        { token: EVENT_STORE, optional: true },
+        { token: INNGEST_EMBEDDED_ENGINE, optional: true },
+      ],
+      useFactory: (
+        options: SagaModuleOptions,
+        registry: SagaRegistry,
+        inngest: InngestService,
+        eventStore?: SagaEventStoreLike,
+        engine?: SagaRunSource | null,
+      ): SagaStateStore => {
+        if (options.stateStore) return options.stateStore;
+        if (eventStore) return new EventStoreSagaStateStore(eventStore);
+        if (engine)
+          return new EngineRunSagaStateStore(engine, inngest.client.id, registry, defaultSagaStateStore());
+        return defaultSagaStateStore();
+      },
     },
-    SagaRegistry,
     SagaService,
     SagaExplorer,
   ],

@@ -69,9 +69,15 @@ export class SqlRunStore implements RunStore {
   async listRuns(filter: RunFilter): Promise<RunRecord[]> {
     const app = await this.loadApp();
     const statuses = filter.status ? (Array.isArray(filter.status) ? filter.status : [filter.status]) : null;
+    // Narrowed in SQL (function id in both its forms, event id); runMatches below stays the rule.
+    const functionIds = filter.functionId ? [filter.functionId, `${app?.appId}-${filter.functionId}`] : null;
     const { rows } = await this.client.query<{ state: RunRecord | string }>(
-      `SELECT state FROM ${this.schema}.runs WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) ORDER BY id`,
-      [statuses],
+      `SELECT state FROM ${this.schema}.runs
+       WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+         AND ($2::text[] IS NULL OR function_id = ANY($2::text[]))
+         AND ($3::text IS NULL OR event_id = $3)
+       ORDER BY id`,
+      [statuses, functionIds, filter.eventId ?? null],
     );
     return rows.map((row) => parseState(row.state)).filter((run) => runMatches(run, filter, app?.appId));
   }
