@@ -25,7 +25,10 @@ export interface ShopConfig {
   paymentGatewayUrl?: string;
   /** Base URL of the carrier (`CARRIER_URL`); the simulator when unset. */
   carrierUrl?: string;
-  /** Calls to the gateway and the carrier give up after this many ms (`HTTP_TIMEOUT_MS`). */
+  /**
+   * Calls to the gateway and the carrier give up after this many ms (`HTTP_TIMEOUT_MS`): their
+   * circuit breakers' `timeoutMs`, which aborts the request.
+   */
   httpTimeoutMs: number;
   /** How long a circuit breaker (gateway, carrier) stays open before it lets probes through (`BREAKER_OPEN_MS`). */
   breakerOpenMs: number;

@@ -18,8 +18,9 @@ export class ServiceUnreachableError extends Error {
 }
 
 /**
- * Sends a JSON request with a timeout (`AbortSignal.timeout`) and an optional `Idempotency-Key`,
- * so a call retried by Inngest after a timeout is recognised by the service.
+ * Sends a JSON request with an optional `Idempotency-Key`, so a call retried by Inngest after a
+ * timeout is recognised by the service. The timeout is the caller's `signal`: the circuit
+ * breaker's, which aborts the request when its `timeoutMs` runs out.
  */
 export async function requestJson<T = any>(
   service: string,
@@ -28,12 +29,9 @@ export async function requestJson<T = any>(
     method?: string;
     body?: unknown;
     idempotencyKey?: string;
-    timeoutMs: number;
     signal?: AbortSignal;
   },
 ): Promise<JsonResponse<T>> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -43,7 +41,7 @@ export async function requestJson<T = any>(
         ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal,
+      signal: options.signal,
     });
   } catch (error) {
     throw new ServiceUnreachableError(service, url, error);

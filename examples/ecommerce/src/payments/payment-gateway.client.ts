@@ -44,7 +44,6 @@ export class PaymentGatewayError extends Error {
 export class PaymentGatewayClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly timeoutMs: number,
     private readonly breaker: Pick<CircuitBreaker, 'execute'>,
   ) {}
 
@@ -60,7 +59,6 @@ export class PaymentGatewayClient {
         method: 'POST',
         body: { amount: request.amount, currency: request.currency, source: request.token },
         idempotencyKey: request.idempotencyKey,
-        timeoutMs: this.timeoutMs,
         signal,
       });
       if (status === 201 || status === 200)
@@ -85,7 +83,6 @@ export class PaymentGatewayClient {
         method: 'POST',
         body: { charge: request.chargeId },
         idempotencyKey: request.idempotencyKey,
-        timeoutMs: this.timeoutMs,
         signal,
       });
       if (status === 201 || status === 200) return { id: body.id, amount: body.amount };

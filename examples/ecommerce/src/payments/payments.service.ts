@@ -40,7 +40,6 @@ export class PaymentsService {
   ) {
     this.gateway = new PaymentGatewayClient(
       settings.paymentGatewayUrl,
-      settings.httpTimeoutMs,
       breakers.breaker(BREAKERS.paymentGateway),
     );
   }

@@ -39,7 +39,6 @@ export class CarrierError extends Error {
 export class CarrierClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly timeoutMs: number,
     private readonly breaker: Pick<CircuitBreaker, 'execute'>,
   ) {}
 
@@ -55,7 +54,6 @@ export class CarrierClient {
         method: 'POST',
         body,
         idempotencyKey,
-        timeoutMs: this.timeoutMs,
         signal,
       });
       if (response.status >= 500)

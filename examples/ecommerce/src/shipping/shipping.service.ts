@@ -14,11 +14,7 @@ export class ShippingService {
   private readonly carrier: CarrierClient;
 
   constructor(@Inject(SHOP_SETTINGS) settings: ShopSettings, breakers: CircuitBreakerService) {
-    this.carrier = new CarrierClient(
-      settings.carrierUrl,
-      settings.httpTimeoutMs,
-      breakers.breaker(BREAKERS.carrier),
-    );
+    this.carrier = new CarrierClient(settings.carrierUrl, breakers.breaker(BREAKERS.carrier));
   }
 
   /** Creates the label (idempotent per order). @throws ShipmentRejectedError for an undeliverable address. */

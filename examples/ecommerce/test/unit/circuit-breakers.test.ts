@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { CircuitBreakerService } from '@sagaline/circuit-breaker';
 import { NonRetriableError } from 'inngest';
@@ -25,7 +27,7 @@ describe('the payment gateway client behind its circuit breaker', () => {
   beforeEach(() => {
     const config = { breakerOpenMs: 60_000, httpTimeoutMs: 2_000, breakerKeyPrefix: 'unused' };
     breakers = new CircuitBreakerService(circuitBreakerOptions(config, new Registry()));
-    client = new PaymentGatewayClient(gateway.url, 2_000, breakers.breaker(BREAKERS.paymentGateway));
+    client = new PaymentGatewayClient(gateway.url, breakers.breaker(BREAKERS.paymentGateway));
   });
 
   let key = 0;
@@ -55,6 +57,32 @@ describe('the payment gateway client behind its circuit breaker', () => {
       expect(gateway.charges.size).toBe(0);
     } finally {
       gateway.faults.update({ outage: false });
+    }
+  });
+
+  it("gives up at the breaker's timeout and aborts the request it was waiting on", async () => {
+    let closedByClient!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      closedByClient = resolve;
+    });
+    const silent = http.createServer((req) => req.on('close', closedByClient)); // never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = { breakerOpenMs: 60_000, httpTimeoutMs: 100, breakerKeyPrefix: 'unused' };
+      const quick = new CircuitBreakerService(circuitBreakerOptions(config, new Registry()));
+      const { port } = silent.address() as AddressInfo;
+      const slowClient = new PaymentGatewayClient(
+        `http://127.0.0.1:${port}`,
+        quick.breaker(BREAKERS.paymentGateway),
+      );
+      await expect(
+        slowClient.charge({ amount: 1, currency: 'usd', token: 'tok_visa', idempotencyKey: 'timeout-1' }),
+      ).rejects.toMatchObject({ code: 'CIRCUIT_TIMEOUT', breaker: 'payment-gateway', timeoutMs: 100 });
+      await aborted; // the server saw the client hang up: the request did not linger
+      expect(quick.get(BREAKERS.paymentGateway).stats.failures).toBe(1);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
