@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'inngest';
 import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
 import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
@@ -73,7 +74,6 @@ class SagaExecution<TData> {
   private pivotPassed = false;
   /** Lifecycle events not yet sent; see `flush`. */
   private pending: SagaEventPayload[] = [];
-  private flushes = 0;
 
   constructor(
     private readonly definition: SagaDefinition<TData>,
@@ -303,14 +303,23 @@ class SagaExecution<TData> {
   /**
    * Sends the queued lifecycle events in one durable step. It runs before the saga waits (a
    * sleep, a backoff, an event) and when it ends, so the events go out as soon as the run stops
-   * making progress, for the price of one step instead of one per event. The queue is rebuilt
-   * the same way on every replay, so the flushes' step ids are stable.
+   * making progress, for the price of one step instead of one per event.
+   *
+   * The step id is made from the batch's event ids, not from a counter: members of a parallel
+   * group flush in the order they reach a wait, which a replay may change, and a counter would
+   * then pair a batch with another batch's memoized result and never send its events. With the
+   * content as id, a batch composed differently on replay is a new step; the events it repeats
+   * carry the same ids, so Inngest drops the copies.
    */
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
-    await this.step.sendEvent(`saga:events:${this.flushes++}`, events);
+    const batch = createHash('sha1')
+      .update(events.map((event) => event.id).join('\n'))
+      .digest('hex')
+      .slice(0, 12);
+    await this.step.sendEvent(`saga:events:${batch}`, events);
   }
 }
 

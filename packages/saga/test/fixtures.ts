@@ -228,3 +228,26 @@ export class HaltSaga {
     throw new Error(`no carrier for ${ctx.event.data.orderId}`);
   }
 }
+
+/** Parallel members that each fail once, then succeed after a durable backoff; sends all events. */
+@Saga({ id: 'flaky-saga', trigger: 'shop/flaky', businessKey: 'orderId', lifecycleEvents: 'all' })
+export class FlakySaga {
+  constructor(private readonly ledger: Ledger) {}
+
+  @SagaStep('email', { group: 'channels', retry: { attempts: 2, backoffMs: 1 } })
+  email(ctx: SagaContext<Order>) {
+    this.failFirstAttempt('email', ctx.event.data.orderId);
+  }
+
+  @SagaStep('sms', { group: 'channels', retry: { attempts: 2, backoffMs: 1 } })
+  sms(ctx: SagaContext<Order>) {
+    this.failFirstAttempt('sms', ctx.event.data.orderId);
+  }
+
+  private failFirstAttempt(step: string, orderId: string): void {
+    const key = `${step}:${orderId}`;
+    this.ledger.attempts.set(key, (this.ledger.attempts.get(key) ?? 0) + 1);
+    if (this.ledger.attempts.get(key) === 1) throw new Error(`${step} flaked`);
+    this.ledger.record(key);
+  }
+}
