@@ -1,5 +1,7 @@
+import type { Logger } from 'inngest';
+import { replaySagaState } from './saga.runner';
 import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
-import type { SagaDefinition, SagaOutcome } from './saga.types';
+import type { SagaDefinition, SagaOutcome, SagaStepTools } from './saga.types';
 
 /** One step of a run's timeline, as `@sagaline/embedded-engine` records it. */
 export interface SagaRunStep {
@@ -9,6 +11,10 @@ export interface SagaRunStep {
   kind: string;
   /** What the step returned. */
   output?: unknown;
+  /** The error it failed with, if it failed. */
+  error?: { name: string; message: string };
+  /** When it ended (ms since the epoch). */
+  endedAt?: number;
 }
 
 /** A run, as `@sagaline/embedded-engine` keeps it. */
@@ -29,8 +35,6 @@ export interface SagaRunRecord {
   endedAt?: number;
   /** Its memoized steps, in completion order. */
   timeline: SagaRunStep[];
-  /** What it waits for while it runs (`sleep` and `wait` carry the step's id as `name`). */
-  pending?: Array<{ kind: string; name?: string }>;
 }
 
 /**
@@ -40,8 +44,8 @@ export interface SagaRunRecord {
 export interface SagaRunSource {
   /** One run by id. */
   getRun(runId: string): Promise<SagaRunRecord | undefined>;
-  /** The runs of one function (its composite id), oldest first. */
-  listRuns(filter: { functionId: string }): Promise<SagaRunRecord[]>;
+  /** The runs of one function (its composite id), optionally of one triggering event, oldest first. */
+  listRuns(filter: { functionId: string; eventId?: string }): Promise<SagaRunRecord[]>;
 }
 
 /**
@@ -49,9 +53,11 @@ export interface SagaRunSource {
  * when the engine keeps its runs in PGlite or PostgreSQL. `SagaModule` uses it by default in
  * embedded mode without `EventStoreModule`.
  *
- * A saga saves its state as it goes; those saves stay in memory (`live`), and whatever memory no
- * longer holds (a restart, or a state forgotten past the memory store's bound) is rebuilt from
- * the saga's run: its outcome once it has ended, its memoized steps while it runs.
+ * A saga saves its state as it goes; those saves stay in memory (`live`). Whatever memory no
+ * longer holds (after a restart, or past the memory store's bound), and any saved state whose run
+ * has ended without a last save, is rebuilt from the saga's run: the saga's own code is replayed
+ * on the run's memoized steps, up to the step the run is at, so the state is the one the saga
+ * held there. A cancelled run adds the outcome of its cancellation companion.
  */
 export class EngineRunSagaStateStore implements SagaStateStore {
   /**
@@ -73,26 +79,36 @@ export class EngineRunSagaStateStore implements SagaStateStore {
 
   async get(runId: string): Promise<SagaState | undefined> {
     const saved = await this.live.get(runId);
-    if (saved) return saved;
+    if (saved && !isActive(saved)) return saved;
     const run = await this.runs.getRun(runId);
-    const definition = run && this.definitionOf(run.functionId);
-    return definition && this.fromRun(definition, run);
+    return run ? this.current(saved, run) : saved;
   }
 
   async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
     const saved = await this.live.findByBusinessKey(sagaId, businessKey);
     const definition = this.sagas.get(sagaId)?.definition;
     if (!definition?.businessKey) return saved;
-    const known = new Set(saved.map((state) => state.runId));
-    const runs = await this.runs.listRuns({ functionId: this.functionId(sagaId) });
-    const rebuilt = await Promise.all(
-      runs
-        .filter((run) => !known.has(run.id) && definition.businessKey!(run.event) === businessKey)
-        .map((run) => this.fromRun(definition, run)),
+    const savedByRun = new Map(saved.map((state) => [state.runId, state]));
+    const runs = (await this.runs.listRuns({ functionId: this.functionId(sagaId) })).filter(
+      (run) => definition.businessKey!(run.event) === businessKey,
     );
-    return [...saved, ...rebuilt.filter((state) => state !== undefined)].sort(
-      (a, b) => a.startedAt - b.startedAt,
-    );
+    const states = await Promise.all(runs.map((run) => this.current(savedByRun.get(run.id), run)));
+    const fromRuns = new Set(runs.map((run) => run.id));
+    return [
+      ...saved.filter((state) => !fromRuns.has(state.runId)),
+      ...states.filter((state) => state !== undefined),
+    ].sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /**
+   * The saved state while it is final or its run still runs (the saga saves as it goes, so it is
+   * the freshest); else the state rebuilt from the run, which also catches runs that ended
+   * without a last save (cancelled before the companion ran, or failed outside their steps).
+   */
+  private async current(saved: SagaState | undefined, run: SagaRunRecord): Promise<SagaState | undefined> {
+    if (saved && (!isActive(saved) || run.status === 'running')) return saved;
+    const definition = this.definitionOf(run.functionId);
+    return definition ? this.fromRun(definition, run) : saved;
   }
 
   private functionId(sagaId: string): string {
@@ -106,35 +122,23 @@ export class EngineRunSagaStateStore implements SagaStateStore {
       : undefined;
   }
 
-  private async fromRun(definition: SagaDefinition, run: SagaRunRecord): Promise<SagaState | undefined> {
-    // A run that failed outside its steps (its function threw) has no saga state to show.
-    if (run.status === 'failed') return undefined;
-    const outcome =
-      run.status === 'completed'
-        ? (run.output as SagaOutcome)
-        : run.status === 'cancelled'
-          ? await this.cancellationOutcome(definition, run.id)
-          : undefined;
-    const waitingOn = (run.pending ?? [])
-      .filter((work) => work.kind === 'sleep' || work.kind === 'wait')
-      .map((work) => work.name ?? '');
-    const progress = progressOf(definition, run.timeline, waitingOn);
-    const businessKey = definition.businessKey?.(run.event);
-    return {
-      sagaId: definition.id,
+  private async fromRun(definition: SagaDefinition, run: SagaRunRecord): Promise<SagaState> {
+    const state = await replaySagaState(definition, {
+      event: run.event,
+      step: memoizedSteps(run),
       runId: run.id,
-      ...(businessKey !== undefined ? { businessKey } : {}),
-      status: outcome?.status ?? (run.status === 'cancelled' ? 'cancelled' : progress.status),
-      startedSteps: progress.startedSteps,
-      completedSteps: outcome?.completedSteps ?? progress.completedSteps,
-      compensatedSteps: outcome?.compensatedSteps ?? progress.compensatedSteps,
-      results: outcome?.results ?? progress.results,
-      ...(outcome?.failure ? { failure: outcome.failure } : {}),
-      compensationFailures: outcome?.compensationFailures ?? [],
-      timings: progress.timings,
-      startedAt: run.event.ts ?? run.createdAt,
-      updatedAt: run.endedAt ?? run.createdAt,
-      event: { name: run.event.name, data: run.event.data, id: run.event.id },
+      logger: silentLogger,
+    });
+    const lastChange =
+      run.endedAt ?? Math.max(run.createdAt, ...run.timeline.map((entry) => entry.endedAt ?? 0));
+    const rebuilt = { ...state, updatedAt: lastChange };
+    if (run.status !== 'cancelled') return rebuilt;
+    const companion = await this.cancellationOutcome(definition, run.id);
+    return {
+      ...rebuilt,
+      status: companion?.status === 'compensation_failed' ? 'compensation_failed' : 'cancelled',
+      compensatedSteps: companion?.compensatedSteps ?? rebuilt.compensatedSteps,
+      compensationFailures: companion?.compensationFailures ?? rebuilt.compensationFailures,
     };
   }
 
@@ -142,64 +146,40 @@ export class EngineRunSagaStateStore implements SagaStateStore {
   private async cancellationOutcome(
     definition: SagaDefinition,
     runId: string,
-  ): Promise<SagaOutcome | undefined> {
-    const companions = await this.runs.listRuns({
+  ): Promise<Partial<SagaOutcome> | undefined> {
+    const [companion] = await this.runs.listRuns({
       functionId: this.functionId(`${definition.id}-cancellation`),
+      // the engine's id of the `inngest/function.cancelled` event of that run
+      eventId: `cancelled-${runId}`,
     });
-    const companion = companions.find((run) => run.event.data.run_id === runId && run.status === 'completed');
-    return companion?.output as SagaOutcome | undefined;
+    return companion?.status === 'completed' ? (companion.output as Partial<SagaOutcome>) : undefined;
   }
 }
 
-type AttemptOutput = { ok?: boolean; value?: unknown; startedAt?: number; endedAt?: number };
+const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
+
+/** Inngest does not log during a replay of memoized steps; neither does a rebuild. */
+const silentLogger = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
 
 /**
- * What a saga's memoized steps, and the steps it waits on, say about it; the step ids follow
- * `runSaga`'s naming.
+ * Step tools that answer from the run's memoized steps, and leave any other step pending: the
+ * saga's code stops where the run is.
  */
-function progressOf(definition: SagaDefinition, timeline: SagaRunStep[], waitingOn: string[]) {
-  const attemptOf = (name: string) => /^(.*?)(?:#(\d+))?$/.exec(name)!;
-  const stepIdOf = (name: string) => attemptOf(name)[1]!.replace(/:retry-\d+$/, '');
-  const started = new Set([...timeline.map((entry) => entry.name), ...waitingOn].map(stepIdOf));
-  const startedSteps = definition.steps.filter((step) => started.has(step.id)).map((step) => step.id);
-  const completedSteps: string[] = [];
-  const results: Record<string, unknown> = {};
-  const timings: SagaState['timings'] = {};
-  const compensatedSteps: string[] = [];
-  for (const entry of timeline) {
-    const output = entry.output as AttemptOutput | null | undefined;
-    if (entry.name.startsWith('compensate:')) {
-      if (entry.kind === 'run' && output?.ok)
-        compensatedSteps.push(stepIdOf(entry.name.slice('compensate:'.length)));
-      continue;
-    }
-    const step = definition.steps.find((candidate) => candidate.id === stepIdOf(entry.name));
-    if (!step || completedSteps.includes(step.id)) continue;
-    const [, id, attempt] = attemptOf(entry.name);
-    if (step.action.kind === 'run' && entry.kind === 'run' && output?.ok) {
-      results[step.id] = output.value;
-      timings[id!] = {
-        startedAt: output.startedAt!,
-        endedAt: output.endedAt!,
-        attempts: Number(attempt ?? 1),
-      };
-    } else if (step.action.kind === 'sleep' && entry.kind === 'sleep') {
-      results[step.id] = null;
-    } else if (step.action.kind === 'waitForEvent' && entry.kind === 'waitForEvent' && output) {
-      results[step.id] = output; // the event as received: a `map` of it runs in the saga only
-    } else {
-      continue;
-    }
-    completedSteps.push(step.id);
-  }
+function memoizedSteps(run: SagaRunRecord): SagaStepTools {
+  const memo = new Map(run.timeline.map((entry) => [entry.name, entry]));
+  const notRunYet = new Promise<never>(() => {});
+  const answer = (id: string): Promise<any> => {
+    const entry = memo.get(id);
+    if (!entry) return notRunYet;
+    if (entry.error) return Promise.reject(Object.assign(new Error(entry.error.message), entry.error));
+    return Promise.resolve(entry.output ?? null);
+  };
   return {
-    status: timeline.some((entry) => entry.name.startsWith('compensate:'))
-      ? ('compensating' as const)
-      : ('running' as const),
-    startedSteps,
-    completedSteps,
-    compensatedSteps,
-    results,
-    timings,
+    run: answer,
+    sleep: async (id) => {
+      await answer(id);
+    },
+    waitForEvent: answer,
+    sendEvent: async () => ({ ids: [] }), // a rebuild sends nothing
   };
 }

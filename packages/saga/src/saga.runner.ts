@@ -66,6 +66,30 @@ export async function runSaga<TData>(
   return new SagaExecution(definition, input, options.stateStore ?? defaultStateStore).run();
 }
 
+/**
+ * @internal The state a saga's own code reaches on a run's memoized steps. The runner is run
+ * against `step` tools that answer from the run's memo and leave a step that has not run pending
+ * forever, so the state is the one the saga itself held at that point, computed by the same code.
+ * Only pure parts of the saga run: step bodies are memoized or never reached; a `waitForEvent`
+ * step's `map` runs again, as it does on every replay.
+ */
+export async function replaySagaState<TData>(
+  definition: SagaDefinition<TData>,
+  input: SagaRunInput,
+): Promise<SagaState> {
+  const execution = new SagaExecution(definition, input, discardingStore);
+  // Memoized answers settle in microtasks; two turns of the event loop see them all through.
+  const idle = new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+  await Promise.race([execution.run(), idle]);
+  return execution.snapshot();
+}
+
+const discardingStore: SagaStateStore = {
+  save: async () => {},
+  get: async () => undefined,
+  findByBusinessKey: async () => [],
+};
+
 class SagaExecution<TData> {
   private readonly state: SagaState;
   private readonly step: SagaStepTools;
@@ -98,6 +122,11 @@ class SagaExecution<TData> {
       updatedAt: Date.now(),
       event: { name: input.event.name, data: input.event.data, id: input.event.id },
     };
+  }
+
+  /** A copy of where the saga is. */
+  snapshot(): SagaState {
+    return structuredClone(this.state);
   }
 
   async run(): Promise<SagaOutcome> {
@@ -199,6 +228,7 @@ class SagaExecution<TData> {
   private async stall(stage: SagaStepDefinition<TData>[], failure: SagaFailure): Promise<SagaOutcome> {
     for (let round = 1; ; round++) {
       this.state.failure = failure;
+      await this.save(); // an operator looking at the stalled saga sees why
       this.emit(`saga:stalled:${round}`, 'saga/stalled', { failure, round });
       await this.flush();
       const resume = await this.step.waitForEvent(`saga:operator-retry:${round}`, {

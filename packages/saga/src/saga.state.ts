@@ -48,8 +48,9 @@ export interface SagaStateStore {
 /** Options of {@link MemorySagaStateStore}. */
 export interface MemorySagaStateStoreOptions {
   /**
-   * How many states are kept. Past it, the states of ended sagas are dropped, least recently
-   * updated first; a running saga's state is never dropped, as its cancellation needs it.
+   * How many states are kept. Past it, the states of ended sagas are dropped first, least
+   * recently updated first; only when no ended one is left does the least recently updated
+   * running saga go too (a run that ended without a last save would otherwise stay forever).
    * Default 10,000.
    */
   maxStates?: number;
@@ -68,15 +69,18 @@ export class MemorySagaStateStore implements SagaStateStore {
   async save(state: SagaState): Promise<void> {
     this.states.delete(state.runId);
     this.states.set(state.runId, structuredClone(state));
-    if (this.states.size > this.maxStates) this.dropEnded(this.states.size - this.maxStates);
+    if (this.states.size > this.maxStates) this.drop(this.states.size - this.maxStates);
   }
 
-  private dropEnded(count: number): void {
-    for (const [runId, state] of this.states) {
-      if (count === 0) return;
-      if (state.status === 'running' || state.status === 'compensating') continue;
-      this.states.delete(runId);
-      count--;
+  private drop(count: number): void {
+    const active = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
+    for (const spareActive of [true, false]) {
+      for (const [runId, state] of this.states) {
+        if (count === 0) return;
+        if (spareActive && active(state)) continue;
+        this.states.delete(runId);
+        count--;
+      }
     }
   }
 

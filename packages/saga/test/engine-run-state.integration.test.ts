@@ -12,7 +12,7 @@ import {
   SagaService,
   type SagaState,
 } from '../src';
-import { Ledger, OrderSaga, WaitingSaga } from './fixtures';
+import { Ledger, OrderSaga, PivotSaga, WaitingSaga } from './fixtures';
 
 const connectionString = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -27,87 +27,116 @@ describe("saga states rebuilt from the embedded engine's run data, on its Postgr
     await admin.end();
   });
 
-  it('answers queries after a restart as the running process did, for every way a saga ends', async () => {
+  it('equal what the running process held, for sagas in every state, after the process is gone', async () => {
     const ledger = new Ledger();
-    const start = async () =>
-      startEmbeddedApp(
-        'express',
-        [{ provide: Ledger, useValue: ledger }, OrderSaga, WaitingSaga],
-        { store: await PostgresRunStore.create({ connectionString, schema }), retryBackoffScale: 0 },
-        'shop',
-        [SagaModule.forRoot({})],
+    const app = await startEmbeddedApp(
+      'express',
+      [{ provide: Ledger, useValue: ledger }, OrderSaga, WaitingSaga, PivotSaga],
+      { store: await PostgresRunStore.create({ connectionString, schema }), retryBackoffScale: 0 },
+      'shop',
+      [SagaModule.forRoot({})],
+    );
+    expect(app.app.get(SAGA_STATE_STORE)).toBeInstanceOf(EngineRunSagaStateStore);
+    const send = async (name: string, data: Record<string, unknown>) =>
+      (await app.inngest.send({ name, data })).ids[0]!;
+    const run = (name: string, orderId: string) =>
+      send(name, { orderId }).then((eventId) => app.engine.waitForRun({ eventId }));
+    const runUntil = async (name: string, orderId: string, kind: 'wait' | 'sleep') => {
+      const eventId = await send(name, { orderId });
+      const { id } = await app.engine.waitForRun({ eventId, status: 'running' });
+      await waitFor(
+        async () => (await app.engine.getRun(id))?.pending.some((work) => work.kind === kind) ?? false,
       );
-    const first = await start();
-    expect(first.app.get(SAGA_STATE_STORE)).toBeInstanceOf(EngineRunSagaStateStore);
-    const send = async (name: string, orderId: string) =>
-      (await first.inngest.send({ name, data: { orderId } })).ids[0]!;
+      return id;
+    };
 
-    ledger.failAt.set('rs-compensated', 'ship');
-    const completed = await first.engine.waitForRun({
-      eventId: await send('shop/order.created', 'rs-completed'),
-      functionId: 'order-saga',
-    });
-    const compensated = await first.engine.waitForRun({
-      eventId: await send('shop/order.created', 'rs-compensated'),
-      functionId: 'order-saga',
-    });
-    const waiting = await first.engine.waitForRun({
-      eventId: await send('shop/waiting.created', 'rs-waiting'),
-      status: 'running',
-    });
-    const cancelled = await first.engine.waitForRun({
-      eventId: await send('shop/waiting.created', 'rs-cancelled'),
-      status: 'running',
-    });
-    const waits = async (runId: string) =>
-      (await first.engine.getRun(runId))?.pending.some((work) => work.kind === 'wait') ?? false;
-    await waitFor(async () => (await waits(waiting.id)) && (await waits(cancelled.id)));
-    await send('shop/order.cancel', 'rs-cancelled');
-    await first.engine.waitForRun({ functionId: 'waiting-saga-cancellation', status: 'completed' });
+    ledger.failAt.set('compensated', 'ship');
+    ledger.failAt.set('compensation-failed', 'ship');
+    ledger.failCompensation.set('compensation-failed', 5); // the refund never succeeds
+    ledger.failAt.set('stalled', 'ship'); // after the pivot: retried forward, then waits for an operator
+    ledger.failAt.set('compensating', 'ship');
+    ledger.failCompensation.set('compensating', 1); // the refund fails once, then sleeps before retrying
+    const ids = {
+      completed: (await run('shop/order.created', 'completed')).id,
+      compensated: (await run('shop/order.created', 'compensated')).id,
+      compensationFailed: (await run('shop/order.created', 'compensation-failed')).id,
+      paid: await runUntil('shop/waiting.created', 'paid', 'wait'),
+      waiting: await runUntil('shop/waiting.created', 'waiting', 'wait'),
+      cancelled: await runUntil('shop/waiting.created', 'cancelled', 'wait'),
+      stalled: await runUntil('shop/pivot.created', 'stalled', 'wait'),
+    };
+    await send('shop/payment.confirmed', { orderId: 'paid', amount: 42 }); // mapped by the step to 42
+    await app.engine.waitForRun({ runId: ids.paid });
+    await send('shop/order.cancel', { orderId: 'cancelled' });
+    await app.engine.waitForRun({ functionId: 'waiting-saga-cancellation', status: 'completed' });
+    const compensating = await runUntil('shop/order.created', 'compensating', 'sleep');
 
-    const service = first.app.get(SagaService);
-    const before = new Map<string, SagaState>();
-    for (const run of [completed, compensated, waiting, cancelled])
-      before.set(run.id, (await service.getState(run.id))!);
-    await first.close();
+    const service = app.app.get(SagaService);
+    const held = new Map<string, SagaState>();
+    for (const id of [...Object.values(ids), compensating]) held.set(id, (await service.getState(id))!);
+    const registry = app.app.get(SagaRegistry);
+    await app.close(); // the process is gone, mid-compensation for one saga
 
-    const second = await start();
+    // what the running process held, for each shape of state
+    expect(held.get(ids.completed)).toMatchObject({ status: 'completed' });
+    expect(held.get(ids.compensationFailed)).toMatchObject({
+      status: 'compensation_failed',
+      compensationFailures: [{ stepId: 'charge' }],
+    });
+    expect(held.get(ids.paid)).toMatchObject({ status: 'completed', results: { payment: 42 } });
+    expect(held.get(ids.waiting)).toMatchObject({ status: 'running', startedSteps: ['reserve', 'payment'] });
+    expect(held.get(ids.cancelled)).toMatchObject({ status: 'cancelled', compensatedSteps: ['reserve'] });
+    expect(held.get(ids.stalled)).toMatchObject({ status: 'running', failure: { stepId: 'ship' } });
+    expect(held.get(compensating)).toMatchObject({ status: 'compensating', compensatedSteps: [] });
+    expect(held.get(compensating)!.failure).toMatchObject({ stepId: 'ship' });
+
+    // a new process: nothing in memory and no engine running, only the runs in PostgreSQL
+    const runs = await PostgresRunStore.create({ connectionString, schema });
     try {
-      // a new process: nothing in memory, everything from the engine's store
-      const store = new EngineRunSagaStateStore(
-        second.engine,
-        'shop',
-        second.app.get(SagaRegistry),
-        new MemorySagaStateStore(),
-      );
-      for (const run of [completed, compensated, waiting]) {
-        expect(view((await store.get(run.id))!)).toEqual(view(before.get(run.id)!));
+      const store = new EngineRunSagaStateStore(runs, 'shop', registry, new MemorySagaStateStore());
+      for (const id of [...Object.values(ids), compensating]) {
+        expect(view((await store.get(id))!), id).toEqual(view(held.get(id)!));
       }
-      // the wait a cancellation interrupted is no memoized step, so only the steps before it show
-      const { startedSteps, ...rest } = view((await store.get(cancelled.id))!);
-      expect(startedSteps).toEqual(['reserve']);
-      expect(rest).toEqual({ ...view(before.get(cancelled.id)!), startedSteps: undefined });
-      expect(before.get(compensated.id)).toMatchObject({
-        status: 'compensated',
-        compensatedSteps: ['charge', 'reserve'],
-        failure: { stepId: 'ship' },
-      });
-      expect(before.get(cancelled.id)).toMatchObject({ status: 'cancelled', compensatedSteps: ['reserve'] });
-
-      expect(before.get(waiting.id)).toMatchObject({
-        status: 'running',
-        startedSteps: ['reserve', 'payment'],
-        completedSteps: ['reserve'],
-        results: { reserve: 'r1' },
-      });
-
-      expect((await store.findByBusinessKey('order-saga', 'rs-compensated')).map((s) => s.runId)).toEqual([
-        compensated.id,
+      expect((await store.findByBusinessKey('order-saga', 'compensated')).map((s) => s.runId)).toEqual([
+        ids.compensated,
       ]);
       expect(await store.findByBusinessKey('order-saga', 'nobody')).toEqual([]);
       expect(await store.get('01NOSUCHRUN')).toBeUndefined();
     } finally {
-      await second.close();
+      await runs.close();
+    }
+  });
+
+  it('prefers the run to a saved state that the run has outlived', async () => {
+    const ledger = new Ledger();
+    const app = await startEmbeddedApp(
+      'express',
+      [{ provide: Ledger, useValue: ledger }, WaitingSaga],
+      { store: await PostgresRunStore.create({ connectionString, schema }), retryBackoffScale: 0 },
+      'shop',
+      [SagaModule.forRoot({})],
+    );
+    try {
+      const live = new MemorySagaStateStore();
+      const store = new EngineRunSagaStateStore(app.engine, 'shop', app.app.get(SagaRegistry), live);
+      const { ids } = await app.inngest.send({ name: 'shop/waiting.created', data: { orderId: 'outlived' } });
+      const { id } = await app.engine.waitForRun({ eventId: ids[0], status: 'running' });
+      await waitFor(
+        async () => (await app.engine.getRun(id))?.pending.some((w) => w.kind === 'wait') ?? false,
+      );
+      await live.save((await app.app.get(SagaService).getState(id))!);
+
+      // the companion's last save goes to the module's store, not to this one
+      await app.inngest.send({ name: 'shop/order.cancel', data: { orderId: 'outlived' } });
+      await app.engine.waitForRun({ runId: id });
+
+      expect((await live.get(id))?.status).toBe('running');
+      expect(await store.get(id)).toMatchObject({
+        status: 'cancelled',
+        startedSteps: ['reserve', 'payment'],
+      });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -18,7 +18,7 @@ const state = (runId: string, status: SagaState['status']): SagaState => ({
 });
 
 describe('MemorySagaStateStore', () => {
-  it('past maxStates, forgets ended sagas least recently updated first, never a running one', async () => {
+  it('past maxStates, forgets ended sagas least recently updated first, before any running one', async () => {
     const store = new MemorySagaStateStore({ maxStates: 3 });
     await store.save(state('running-1', 'running'));
     await store.save(state('ended-1', 'completed'));
@@ -29,6 +29,12 @@ describe('MemorySagaStateStore', () => {
     expect(await store.get('ended-2')).toBeUndefined();
     const kept = await store.findByBusinessKey('order', 'o1');
     expect(kept.map((s) => s.runId)).toEqual(['running-1', 'ended-1', 'running-2']);
+
+    // with no ended saga left to forget, the least recently updated running one goes
+    await store.save(state('ended-1', 'running'));
+    await store.save(state('running-3', 'running'));
+    const left = (await store.findByBusinessKey('order', 'o1')).map((s) => s.runId);
+    expect(left.sort()).toEqual(['ended-1', 'running-2', 'running-3']);
   });
 
   it('keeps a copy, so later changes to the saved object do not leak in', async () => {
