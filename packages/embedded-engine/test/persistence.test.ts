@@ -143,7 +143,11 @@ describe.each<[string, () => Promise<RunStore>]>([
     });
     await store.saveApp({ appId: 'app', url: 'http://x', functions: [] });
     expect((await store.listRuns({ functionId: 'one' })).map((r) => r.id)).toEqual(['r1']);
+    expect((await store.listRuns({ functionId: 'app-two' })).map((r) => r.id)).toEqual(['r2']);
+    expect((await store.listRuns({ functionId: 'three' })).map((r) => r.id)).toEqual([]);
     expect((await store.listRuns({ status: 'completed' })).map((r) => r.id)).toEqual(['r2']);
+    expect((await store.listRuns({ eventId: 'evt-2', status: 'running' })).map((r) => r.id)).toEqual(['r1']);
+    expect((await store.listRuns({ eventId: 'evt-other' })).map((r) => r.id)).toEqual([]);
     expect((await store.getRun('r2'))?.output).toEqual({ ok: true });
     expect((await store.loadApp())?.appId).toBe('app');
   });

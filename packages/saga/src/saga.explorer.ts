@@ -18,6 +18,9 @@ import type { SagaDefinition, SagaStepDefinition, SagaStepTools } from './saga.t
 
 type Methods = Record<string, (...args: unknown[]) => unknown>;
 
+/** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
+const RESERVED_STEP_ID = /#|:retry-|^compensate:|^saga:/;
+
 /** @internal Finds `@Saga` providers, validates them, and registers their Inngest functions. */
 @Injectable()
 export class SagaExplorer implements OnModuleInit {
@@ -128,6 +131,11 @@ export function buildDefinition(
     const step = reflector.get(SagaStepMetadataKey, prototype[method]);
     const compensate = reflector.get(CompensateMetadataKey, prototype[method]);
     if (step) {
+      if (RESERVED_STEP_ID.test(step.id)) {
+        fail(
+          `${className}.${method} has the step id "${step.id}", which looks like an id the saga gives its own steps (a "#", ":retry-", or a "compensate:" or "saga:" prefix); rename the step.`,
+        );
+      }
       if (steps.some((s) => s.id === step.id)) {
         fail(
           `step id "${step.id}" is declared twice (${className}.${steps.find((s) => s.id === step.id)!.method} and ${className}.${method}).`,
@@ -142,6 +150,11 @@ export function buildDefinition(
     }
   });
   if (steps.length === 0) fail('it has no @SagaStep methods; a saga needs at least one step.');
+  if (options.lifecycleEvents !== undefined && !['failures', 'all'].includes(options.lifecycleEvents)) {
+    fail(
+      `lifecycleEvents is ${JSON.stringify(options.lifecycleEvents)}; use 'failures' (the default: the events of a saga that does not complete) or 'all'.`,
+    );
+  }
   for (const [stepId, compensate] of compensations) {
     if (!steps.some((s) => s.id === stepId)) {
       fail(

@@ -10,7 +10,10 @@ export interface SagaModuleOptions {
    * backed by the engine's run data (`EngineRunSagaStateStore`); else memory.
    */
   stateStore?: SagaStateStore;
-  /** Which `saga/*` lifecycle events every saga sends unless its `@Saga` says. Default `'failures'`. */
+  /**
+   * Which `saga/*` lifecycle events every `@Saga` sends unless it says otherwise. Default
+   * `'failures'`. (`runSaga` takes its definition's `lifecycleEvents`.)
+   */
   lifecycleEvents?: SagaLifecycleEvents;
 }
 

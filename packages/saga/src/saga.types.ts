@@ -112,8 +112,9 @@ export interface CompensationPolicy {
  *   `saga/stalled.final` (and `saga/cancelled` from the cancellation). A saga that completes sends
  *   none, so it costs no more steps than the same steps written by hand.
  * - `'all'`: also the progress events `saga/started`, `saga/step.completed` and `saga/completed`.
- *   They are batched into one extra `step.sendEvent` per run (measured at about 1.2x the time of
- *   a five-step run on the embedded engine, see the package README).
+ *   They are batched: one `step.sendEvent` at the end, and one before each wait or retry backoff
+ *   that has events queued (a five-step run without waits takes one more step, about 1.2x its
+ *   time on the embedded engine; see the package README).
  *
  * To react to any saga's end without them, trigger on `inngest/function.finished`: its
  * `data.result` is the run's {@link SagaOutcome}.

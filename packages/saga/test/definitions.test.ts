@@ -41,6 +41,30 @@ describe('saga definitions are checked at start-up', () => {
     );
   });
 
+  it('refuses a step id the runner would derive from another step', async () => {
+    @Saga({ id: 'e', trigger: 'x/e' })
+    class Clash {
+      @SagaStep('reserve')
+      reserve() {}
+      @SagaStep('compensate:reserve')
+      undo() {}
+    }
+    await expect(compile(Clash)).rejects.toThrow(
+      'Clash.undo has the step id "compensate:reserve", which looks like an id the saga gives its own steps',
+    );
+  });
+
+  it('refuses a lifecycleEvents value that is not one of its two, such as the old boolean', async () => {
+    @Saga({ id: 'f', trigger: 'x/f', lifecycleEvents: true as never })
+    class OldBoolean {
+      @SagaStep('reserve')
+      reserve() {}
+    }
+    await expect(compile(OldBoolean)).rejects.toThrow(
+      `Saga OldBoolean ("f"): lifecycleEvents is true; use 'failures' (the default`,
+    );
+  });
+
   it('refuses a saga without steps', async () => {
     @Saga({ id: 'c', trigger: 'x/c' })
     class Empty {}

@@ -45,6 +45,7 @@ export class SqlRunStore implements RunStore {
           updated_at timestamptz NOT NULL DEFAULT now()
         );
         CREATE INDEX IF NOT EXISTS runs_function_status ON ${s}.runs (function_id, status);
+        CREATE INDEX IF NOT EXISTS runs_event ON ${s}.runs (event_id);
         CREATE TABLE IF NOT EXISTS ${s}.events (id text PRIMARY KEY, name text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
         CREATE TABLE IF NOT EXISTS ${s}.apps (app_id text PRIMARY KEY, registration jsonb NOT NULL);
       END $$;`);
@@ -70,14 +71,16 @@ export class SqlRunStore implements RunStore {
     const app = await this.loadApp();
     const statuses = filter.status ? (Array.isArray(filter.status) ? filter.status : [filter.status]) : null;
     // Narrowed in SQL (function id in both its forms, event id); runMatches below stays the rule.
-    const functionIds = filter.functionId ? [filter.functionId, `${app?.appId}-${filter.functionId}`] : null;
+    const functionIds = filter.functionId
+      ? [filter.functionId, ...(app ? [`${app.appId}-${filter.functionId}`] : [])]
+      : null;
     const { rows } = await this.client.query<{ state: RunRecord | string }>(
       `SELECT state FROM ${this.schema}.runs
        WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
          AND ($2::text[] IS NULL OR function_id = ANY($2::text[]))
          AND ($3::text IS NULL OR event_id = $3)
        ORDER BY id`,
-      [statuses, functionIds, filter.eventId ?? null],
+      [statuses, functionIds, filter.eventId || null],
     );
     return rows.map((row) => parseState(row.state)).filter((run) => runMatches(run, filter, app?.appId));
   }
