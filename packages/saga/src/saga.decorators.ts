@@ -19,6 +19,11 @@ export interface SagaOptions {
   cancelOn?: { event: string; match?: string; if?: string };
   /** Which `saga/*` lifecycle events are sent. Default: the module's, else `'failures'`. */
   lifecycleEvents?: SagaLifecycleEvents;
+  /**
+   * Fields added to the data of every `saga/*` event, from the triggering event, e.g.
+   * `(event) => ({ tenantId: event.data.tenantId })`.
+   */
+  lifecycleEventData?: (event: { name: string; data: any }) => Record<string, unknown>;
   /** After a pivot: how long to wait for an operator's `saga/retry` event. Default `7d`. */
   operatorTimeout?: string;
 }

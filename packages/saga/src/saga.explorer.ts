@@ -102,7 +102,7 @@ export class SagaExplorer implements OnModuleInit {
           await step.sendEvent('saga:cancelled', {
             name: result === 'failed' ? 'saga/compensation.failed' : 'saga/cancelled',
             id: `${state.runId}:cancelled`,
-            data: { ...outcomeOf(state) },
+            data: { ...definition.lifecycleEventData?.(state.event), ...outcomeOf(state) },
           });
           return outcomeOf(state);
         },
@@ -177,6 +177,7 @@ export function buildDefinition(
     id: options.id,
     retries: options.retries,
     lifecycleEvents: options.lifecycleEvents,
+    lifecycleEventData: options.lifecycleEventData,
     operatorTimeout: options.operatorTimeout,
     businessKey:
       typeof businessKey === 'function'

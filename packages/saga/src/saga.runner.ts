@@ -322,7 +322,12 @@ class SagaExecution<TData> {
 
   /** Queues a lifecycle event; its id (run and event) makes a second send of it a no-op. */
   private emit(eventKey: string, name: string, data: Record<string, unknown>): void {
-    const base = { sagaId: this.definition.id, runId: this.input.runId, businessKey: this.state.businessKey };
+    const base = {
+      ...this.definition.lifecycleEventData?.(this.input.event),
+      sagaId: this.definition.id,
+      runId: this.input.runId,
+      businessKey: this.state.businessKey,
+    };
     this.pending.push({
       name,
       data: { ...base, ...data },

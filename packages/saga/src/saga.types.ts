@@ -133,6 +133,11 @@ export interface SagaDefinition<TData = Record<string, any>> {
   businessKey?: (event: { data: TData }) => string | undefined;
   /** Which `saga/*` lifecycle events are sent. Default `'failures'`; see {@link SagaLifecycleEvents}. */
   lifecycleEvents?: SagaLifecycleEvents;
+  /**
+   * Fields added to the data of every `saga/*` event, from the triggering event: say the tenant,
+   * so that listeners and audits file the event where the saga's event went.
+   */
+  lifecycleEventData?: (event: { name: string; data: TData }) => Record<string, unknown>;
   /** After a pivot: how long to wait for an operator's `saga/retry` event before giving up. Default `7d`. */
   operatorTimeout?: string;
 }

@@ -7,7 +7,7 @@ import { Compensate, SAGA_UNKNOWN_OUTPUT, Saga, type SagaContext, type SagaOutco
 @Injectable()
 export class Ledger {
   readonly calls: string[] = [];
-  readonly events: Array<{ name: string; orderId?: string }> = [];
+  readonly events: Array<{ name: string; orderId?: string; tenantId?: string }> = [];
   /** Outcomes read from `inngest/function.finished`, which every saga run ends with. */
   readonly finished: SagaOutcome[] = [];
   failAt = new Map<string, string>();
@@ -31,7 +31,13 @@ export class Ledger {
 
 type Order = { orderId: string };
 
-@Saga({ id: 'order-saga', trigger: 'shop/order.created', businessKey: 'orderId', retries: 1 })
+@Saga({
+  id: 'order-saga',
+  trigger: 'shop/order.created',
+  businessKey: 'orderId',
+  retries: 1,
+  lifecycleEventData: (event) => ({ tenantId: event.data.tenantId }),
+})
 export class OrderSaga {
   constructor(private readonly ledger: Ledger) {}
 
@@ -81,7 +87,11 @@ export class LifecycleListener {
 
   @InngestFunction({ id: 'saga-listener', triggers: { event: 'saga/*' } })
   async listen({ event }: InngestContext) {
-    this.ledger.events.push({ name: event.name, orderId: event.data.businessKey as string | undefined });
+    this.ledger.events.push({
+      name: event.name,
+      orderId: event.data.businessKey as string | undefined,
+      tenantId: event.data.tenantId as string | undefined,
+    });
   }
 
   @InngestFunction({

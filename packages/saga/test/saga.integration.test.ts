@@ -25,7 +25,10 @@ describe('sagas on the embedded engine, through the real serve endpoint', () => 
   afterAll(() => subject?.close());
 
   async function runOrder(orderId: string) {
-    const { ids } = await subject.inngest.send({ name: 'shop/order.created', data: { orderId } });
+    const { ids } = await subject.inngest.send({
+      name: 'shop/order.created',
+      data: { orderId, tenantId: 'acme' },
+    });
     return subject.engine.waitForRun({ eventId: ids[0], functionId: 'order-saga' });
   }
 
@@ -73,8 +76,10 @@ describe('sagas on the embedded engine, through the real serve endpoint', () => 
         ledger.events.some((e) => e.name === 'saga/compensated' && e.orderId === orderId),
       );
       // the events of the unhappy path are sent by default, the progress events are not
-      const names = ledger.events.filter((e) => e.orderId === orderId).map((e) => e.name);
-      expect(names.sort()).toEqual(['saga/compensated', 'saga/compensating']);
+      const events = ledger.events.filter((e) => e.orderId === orderId);
+      expect(events.map((e) => e.name).sort()).toEqual(['saga/compensated', 'saga/compensating']);
+      // lifecycleEventData put the order's tenant on each of them
+      expect(events.map((e) => e.tenantId)).toEqual(['acme', 'acme']);
     },
   );
 });

@@ -1,7 +1,7 @@
 import { Compensate, Saga, type SagaContext, SagaStep } from '@sagaline/saga';
 import type { ShopConfig } from '../config/shop-config';
 import type { ShopEvents } from '../domain/events';
-import { CANCEL_ORDER, OrderSteps, type PlacedOrder } from './order-steps';
+import { CANCEL_ORDER, OrderSteps, type PlacedOrder, TENANT_OF_THE_ORDER } from './order-steps';
 import { SHARED_STEPS } from './saga-step-options';
 
 type BackorderContext = SagaContext<PlacedOrder>;
@@ -25,6 +25,7 @@ export function createBackorderSaga(config: Pick<ShopConfig, 'backorderTimeout'>
     trigger: 'order.backordered',
     businessKey: 'orderId',
     cancelOn: CANCEL_ORDER,
+    lifecycleEventData: TENANT_OF_THE_ORDER,
   })
   class BackorderSaga {
     constructor(readonly steps: OrderSteps) {}

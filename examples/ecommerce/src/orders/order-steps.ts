@@ -34,6 +34,11 @@ export class FraudSuspectedError extends Error {
 /** What cancels an order's sagas: `POST /orders/:id/cancel` sends it. */
 export const CANCEL_ORDER = { event: 'order.cancel.requested', match: 'data.orderId' };
 
+/** The sagas' `saga/*` events carry the order's tenant, so the audit files them with the order. */
+export const TENANT_OF_THE_ORDER = (event: { data: { tenantId: string } }) => ({
+  tenantId: event.data.tenantId,
+});
+
 /** The customer cancelled the order: the saga stops here and compensates. */
 export class OrderCancelledError extends Error {
   readonly code = 'ORDER_CANCELLED';

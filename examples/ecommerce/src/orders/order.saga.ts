@@ -2,7 +2,7 @@ import { Compensate, Saga, type SagaContext, SagaStep } from '@sagaline/saga';
 import type { NotificationChannel } from '../config/tenants';
 import { OutOfStockError } from '../inventory/inventory.errors';
 import { ShipmentRejectedError } from '../shipping/carrier.client';
-import { CANCEL_ORDER, OrderSteps, type PlacedOrder } from './order-steps';
+import { CANCEL_ORDER, OrderSteps, type PlacedOrder, TENANT_OF_THE_ORDER } from './order-steps';
 import { SHARED_STEPS, THROUGH_A_BREAKER } from './saga-step-options';
 
 type OrderContext = SagaContext<PlacedOrder>;
@@ -14,7 +14,13 @@ type OrderContext = SagaContext<PlacedOrder>;
  * once the parcel has left, failures are retried forward, never undone. How the order ends
  * (`cancelled`, with the reason) is recorded by `SagaOutcomes` from the saga's lifecycle events.
  */
-@Saga({ id: 'order-processing', trigger: 'order.ready', businessKey: 'orderId', cancelOn: CANCEL_ORDER })
+@Saga({
+  id: 'order-processing',
+  trigger: 'order.ready',
+  businessKey: 'orderId',
+  cancelOn: CANCEL_ORDER,
+  lifecycleEventData: TENANT_OF_THE_ORDER,
+})
 export class OrderSaga {
   constructor(private readonly steps: OrderSteps) {}
 

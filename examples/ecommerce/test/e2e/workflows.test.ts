@@ -143,6 +143,13 @@ describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on
       'order.cancelled',
     ]);
     expect(await stock('gadget')).toEqual(before);
+    // the saga's events carry the tenant, so the order's audit has them (the last one is sent
+    // after the saga saved its end, hence the wait)
+    await waitFor('the saga events in the order audit', async () => {
+      const { inngestEvents } = (await shop.request('GET', `/orders/${id}`)).body as typeof order;
+      const names = inngestEvents.map((event) => event.name);
+      return names.includes('saga/compensating') && names.includes('saga/compensated');
+    });
   });
 
   it('refunds and releases when the carrier refuses the address', async () => {
