@@ -93,6 +93,8 @@ async function main() {
     ["@Saga, 5 steps (default lifecycleEvents: 'failures')", 'bench/saga', 0],
     ['plain @InngestFunction, 5 step.run + 1 step.sendEvent of 7 events', 'bench/plain-events', 0],
     ["@Saga, 5 steps, lifecycleEvents: 'all' (7 events)", 'bench/saga-all', 2],
+    // The same function as row 1: how far apart two identical variants land shows this run's noise.
+    ['plain @InngestFunction again (A/A control)', 'bench/plain', 0],
   ] as const;
   const once = async (event: string) => {
     const started = performance.now();

@@ -37,11 +37,12 @@ describe('MemorySagaStateStore', () => {
     expect(left.sort()).toEqual(['ended-1', 'running-2', 'running-3']);
   });
 
-  it('keeps a copy, so later changes to the saved object do not leak in', async () => {
+  it('hands out copies, so that a reader cannot change what it keeps', async () => {
     const store = new MemorySagaStateStore();
-    const saved = state('r1', 'running');
-    await store.save(saved);
-    saved.completedSteps.push('reserve');
-    expect((await store.get('r1'))?.completedSteps).toEqual([]);
+    await store.save(state('r1', 'running'));
+    const read = await store.get('r1');
+    read!.completedSteps.push('reserve');
+    (await store.findByBusinessKey('order', 'o1'))[0]!.startedSteps.push('charge');
+    expect(await store.get('r1')).toMatchObject({ completedSteps: [], startedSteps: [] });
   });
 });
