@@ -1,4 +1,4 @@
-import { packageTestConfig } from '../../vitest.shared';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
 // Two projects: `test` runs the unit tests, `test:e2e` the end-to-end suite over real HTTP, one file
 // at a time (each file starts the whole app with its simulated services).
