@@ -29,6 +29,8 @@ export interface SagaRunRecord {
   event: { id: string; name: string; data: Record<string, any>; ts?: number };
   /** The return value, once completed. */
   output?: unknown;
+  /** The final error, once failed. */
+  error?: { name: string; message: string };
   /** When the run was created (ms since the epoch). */
   createdAt: number;
   /** When it ended. */
@@ -89,8 +91,15 @@ export class EngineRunSagaStateStore implements SagaStateStore {
     const definition = this.sagas.get(sagaId)?.definition;
     if (!definition?.businessKey) return saved;
     const savedByRun = new Map(saved.map((state) => [state.runId, state]));
+    const keyOf = (run: SagaRunRecord) => {
+      try {
+        return definition.businessKey!(run.event);
+      } catch {
+        return undefined; // an event the key function cannot read has no key
+      }
+    };
     const runs = (await this.runs.listRuns({ functionId: this.functionId(sagaId) })).filter(
-      (run) => definition.businessKey!(run.event) === businessKey,
+      (run) => keyOf(run) === businessKey,
     );
     const states = await Promise.all(runs.map((run) => this.current(savedByRun.get(run.id), run)));
     const fromRuns = new Set(runs.map((run) => run.id));
@@ -108,7 +117,11 @@ export class EngineRunSagaStateStore implements SagaStateStore {
   private async current(saved: SagaState | undefined, run: SagaRunRecord): Promise<SagaState | undefined> {
     if (saved && (!isActive(saved) || run.status === 'running')) return saved;
     const definition = this.definitionOf(run.functionId);
-    return definition ? this.fromRun(definition, run) : saved;
+    if (!definition) return saved;
+    const rebuilt = await this.fromRun(definition, run);
+    // final: kept, so the next query is not another replay
+    if (!isActive(rebuilt)) await this.live.save(rebuilt);
+    return rebuilt;
   }
 
   private functionId(sagaId: string): string {
@@ -123,37 +136,101 @@ export class EngineRunSagaStateStore implements SagaStateStore {
   }
 
   private async fromRun(definition: SagaDefinition, run: SagaRunRecord): Promise<SagaState> {
-    const state = await replaySagaState(definition, {
-      event: run.event,
-      step: memoizedSteps(run),
-      runId: run.id,
-      logger: silentLogger,
-    });
+    let state: SagaState;
+    try {
+      state = await replaySagaState(definition, {
+        event: run.event,
+        step: memoizedSteps(run),
+        runId: run.id,
+        logger: silentLogger,
+      });
+    } catch (error) {
+      // the saga's own code threw outside its steps (say, in a key function): keep what is known
+      state = emptyState(definition, run);
+      state.failure = { stepId: 'unknown', name: (error as Error).name, message: (error as Error).message };
+    }
     const lastChange =
       run.endedAt ?? Math.max(run.createdAt, ...run.timeline.map((entry) => entry.endedAt ?? 0));
-    const rebuilt = { ...state, updatedAt: lastChange };
-    if (run.status !== 'cancelled') return rebuilt;
-    const companion = await this.cancellationOutcome(definition, run.id);
-    return {
-      ...rebuilt,
-      status: companion?.status === 'compensation_failed' ? 'compensation_failed' : 'cancelled',
-      compensatedSteps: companion?.compensatedSteps ?? rebuilt.compensatedSteps,
-      compensationFailures: companion?.compensationFailures ?? rebuilt.compensationFailures,
-    };
+    state.updatedAt = lastChange;
+    switch (run.status) {
+      case 'completed':
+        // the run's output is the outcome the saga returned: the authority on how it ended
+        return { ...state, ...outcomeFields(run.output as SagaOutcome) };
+      case 'failed':
+        return {
+          ...state,
+          status: 'failed',
+          failure: { stepId: 'unknown', name: run.error?.name ?? 'Error', message: run.error?.message ?? '' },
+        };
+      case 'cancelled':
+        return { ...state, ...(await this.cancellation(definition, run.id)) };
+      default:
+        return state;
+    }
   }
 
-  /** A cancelled saga's compensations run in its companion function; its output is the outcome. */
-  private async cancellationOutcome(
-    definition: SagaDefinition,
-    runId: string,
-  ): Promise<Partial<SagaOutcome> | undefined> {
+  /**
+   * A cancelled saga's compensations run in its companion function: compensating while the
+   * companion runs (or has yet to start), its outcome once done, `compensation_failed` if it
+   * failed. Without a companion run the saga just stopped: `cancelled`.
+   */
+  private async cancellation(definition: SagaDefinition, runId: string): Promise<Partial<SagaState>> {
     const [companion] = await this.runs.listRuns({
       functionId: this.functionId(`${definition.id}-cancellation`),
       // the engine's id of the `inngest/function.cancelled` event of that run
       eventId: `cancelled-${runId}`,
     });
-    return companion?.status === 'completed' ? (companion.output as Partial<SagaOutcome>) : undefined;
+    if (!companion) return { status: 'cancelled' };
+    if (companion.status === 'running') return { status: 'compensating' };
+    if (companion.status === 'completed') {
+      const outcome = companion.output as SagaOutcome;
+      return {
+        status: outcome.status === 'compensation_failed' ? 'compensation_failed' : 'cancelled',
+        compensatedSteps: outcome.compensatedSteps,
+        compensationFailures: outcome.compensationFailures,
+      };
+    }
+    return {
+      status: 'compensation_failed',
+      compensationFailures: [
+        {
+          stepId: 'unknown',
+          name: companion.error?.name ?? 'Error',
+          message: companion.error?.message ?? '',
+        },
+      ],
+    };
   }
+}
+
+/** The fields of a saga's outcome that its state carries too. */
+function outcomeFields(outcome: SagaOutcome): Partial<SagaState> {
+  const { status, completedSteps, compensatedSteps, results, failure, compensationFailures } = outcome;
+  return {
+    status,
+    completedSteps,
+    compensatedSteps,
+    results,
+    ...(failure ? { failure } : {}),
+    compensationFailures,
+  };
+}
+
+function emptyState(definition: SagaDefinition, run: SagaRunRecord): SagaState {
+  return {
+    sagaId: definition.id,
+    runId: run.id,
+    status: 'running',
+    startedSteps: [],
+    completedSteps: [],
+    compensatedSteps: [],
+    results: {},
+    compensationFailures: [],
+    timings: {},
+    startedAt: run.event.ts ?? run.createdAt,
+    updatedAt: run.createdAt,
+    event: { name: run.event.name, data: run.event.data, id: run.event.id },
+  };
 }
 
 const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
@@ -171,7 +248,10 @@ function memoizedSteps(run: SagaRunRecord): SagaStepTools {
   const answer = (id: string): Promise<any> => {
     const entry = memo.get(id);
     if (!entry) return notRunYet;
-    if (entry.error) return Promise.reject(Object.assign(new Error(entry.error.message), entry.error));
+    if (entry.error) {
+      const error = Object.assign(new Error(entry.error.message), entry.error, { stepId: id });
+      return Promise.reject(error);
+    }
     return Promise.resolve(entry.output ?? null);
   };
   return {
@@ -180,6 +260,6 @@ function memoizedSteps(run: SagaRunRecord): SagaStepTools {
       await answer(id);
     },
     waitForEvent: answer,
-    sendEvent: async () => ({ ids: [] }), // a rebuild sends nothing
+    sendEvent: answer, // answered from the memo like any step: a rebuild sends nothing
   };
 }

@@ -9,17 +9,15 @@ import {
   type SagaStepMetadata,
   SagaStepMetadataKey,
 } from './saga.decorators';
+import { assertRunnable, RESERVED_STEP_ID } from './saga.definition';
 import { SagaDefinitionError } from './saga.errors';
 import { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
 import { SagaRegistry } from './saga.registry';
-import { compensateStarted, outcomeOf, runSaga } from './saga.runner';
+import { compensateStarted, extraEventData, outcomeOf, runSaga } from './saga.runner';
 import type { SagaStateStore } from './saga.state';
 import type { SagaDefinition, SagaStepDefinition, SagaStepTools } from './saga.types';
 
 type Methods = Record<string, (...args: unknown[]) => unknown>;
-
-/** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
-const RESERVED_STEP_ID = /#|:retry-|^compensate:|^saga:/;
 
 /** @internal Finds `@Saga` providers, validates them, and registers their Inngest functions. */
 @Injectable()
@@ -102,7 +100,7 @@ export class SagaExplorer implements OnModuleInit {
           await step.sendEvent('saga:cancelled', {
             name: result === 'failed' ? 'saga/compensation.failed' : 'saga/cancelled',
             id: `${state.runId}:cancelled`,
-            data: { ...definition.lifecycleEventData?.(state.event), ...outcomeOf(state) },
+            data: { ...extraEventData(definition, state.event, logger), ...outcomeOf(state) },
           });
           return outcomeOf(state);
         },
@@ -150,11 +148,6 @@ export function buildDefinition(
     }
   });
   if (steps.length === 0) fail('it has no @SagaStep methods; a saga needs at least one step.');
-  if (options.lifecycleEvents !== undefined && !['failures', 'all'].includes(options.lifecycleEvents)) {
-    fail(
-      `lifecycleEvents is ${JSON.stringify(options.lifecycleEvents)}; use 'failures' (the default: the events of a saga that does not complete) or 'all'.`,
-    );
-  }
   for (const [stepId, compensate] of compensations) {
     if (!steps.some((s) => s.id === stepId)) {
       fail(
@@ -173,7 +166,7 @@ export function buildDefinition(
     }
   }
   const businessKey = options.businessKey;
-  return {
+  const definition: SagaDefinition = {
     id: options.id,
     retries: options.retries,
     lifecycleEvents: options.lifecycleEvents,
@@ -213,4 +206,6 @@ export function buildDefinition(
       };
     }),
   };
+  assertRunnable(definition, `${className} ("${options.id}")`);
+  return definition;
 }

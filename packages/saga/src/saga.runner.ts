@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'inngest';
+import { assertRunnable } from './saga.definition';
 import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
 import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
 import {
@@ -57,12 +58,16 @@ export function defaultSagaStateStore(): SagaStateStore {
  *   ] }, ctx);
  * }
  * ```
+ *
+ * @throws SagaDefinitionError when the definition cannot run as documented (no steps, duplicate
+ * or reserved step ids, a compensation after a pivot, an unknown `lifecycleEvents`).
  */
 export async function runSaga<TData>(
   definition: SagaDefinition<TData>,
   input: SagaRunInput,
   options: SagaRunOptions = {},
 ): Promise<SagaOutcome> {
+  assertRunnable(definition);
   return new SagaExecution(definition, input, options.stateStore ?? defaultStateStore).run();
 }
 
@@ -95,6 +100,8 @@ class SagaExecution<TData> {
   private readonly step: SagaStepTools;
   /** Whether the happy path's events (`saga/started`, `step.completed`, `completed`) are sent. */
   private readonly progressEvents: boolean;
+  /** `lifecycleEventData` of the triggering event, computed once. */
+  private readonly eventData: Record<string, unknown> | undefined;
   private pivotPassed = false;
   /** Lifecycle events not yet sent; see `flush`. */
   private pending: SagaEventPayload[] = [];
@@ -106,6 +113,7 @@ class SagaExecution<TData> {
   ) {
     this.step = input.step;
     this.progressEvents = definition.lifecycleEvents === 'all';
+    this.eventData = extraEventData(definition, input.event, input.logger);
     const businessKey = definition.businessKey?.(input.event);
     this.state = {
       sagaId: definition.id,
@@ -323,7 +331,7 @@ class SagaExecution<TData> {
   /** Queues a lifecycle event; its id (run and event) makes a second send of it a no-op. */
   private emit(eventKey: string, name: string, data: Record<string, unknown>): void {
     const base = {
-      ...this.definition.lifecycleEventData?.(this.input.event),
+      ...this.eventData,
       sagaId: this.definition.id,
       runId: this.input.runId,
       businessKey: this.state.businessKey,
@@ -358,6 +366,25 @@ class SagaExecution<TData> {
       .digest('hex')
       .slice(0, 12);
     await this.step.sendEvent(`saga:events:${batch}`, events);
+  }
+}
+
+/**
+ * @internal The saga's `lifecycleEventData` for a run. The events are auxiliary: a function that
+ * throws costs them their extra fields (and logs why), never the saga's compensations.
+ */
+export function extraEventData<TData>(
+  definition: SagaDefinition<TData>,
+  event: SagaRunInput['event'],
+  logger: Pick<Logger, 'warn'>,
+): Record<string, unknown> | undefined {
+  try {
+    return definition.lifecycleEventData?.(event);
+  } catch (error) {
+    logger.warn(
+      `Saga "${definition.id}": lifecycleEventData threw (${(error as Error).message}); its events go out without those fields.`,
+    );
+    return undefined;
   }
 }
 

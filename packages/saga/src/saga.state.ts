@@ -8,8 +8,11 @@ export interface SagaState {
   runId: string;
   /** The business key, if the saga defines one. */
   businessKey?: string;
-  /** `running` until it ends. */
-  status: 'running' | 'compensating' | SagaStatus;
+  /**
+   * `running` until it ends. `failed` only comes from run data (`EngineRunSagaStateStore`): the
+   * saga's Inngest run failed outside its steps, so nothing more will happen; see `failure`.
+   */
+  status: 'running' | 'compensating' | SagaStatus | 'failed';
   /** Steps started, in start order. */
   startedSteps: string[];
   /** Steps completed, in order. */
@@ -59,9 +62,10 @@ export interface MemorySagaStateStoreOptions {
 /**
  * Keeps saga states in memory, bounded: ended sagas are forgotten first.
  *
- * A save keeps the object it is given, not a copy: the saga saves its own state object, which it
- * changes only from one save to the next, and copying it on every save was a measurable share of
- * a saga's cost. Reads return copies, so nothing a reader does reaches the store.
+ * While a saga runs, a save keeps the object it is given, not a copy: the saga saves its own state
+ * object as it goes, so a read shows the saga as it is (possibly ahead of its last save), and
+ * copying it on every save was a measurable share of a saga's cost. A final state is copied, so
+ * nothing changes it afterwards (a parallel member still settling, say). Reads return copies.
  */
 export class MemorySagaStateStore implements SagaStateStore {
   /** In order of last update, so the oldest entries are the first to drop. */
@@ -74,16 +78,15 @@ export class MemorySagaStateStore implements SagaStateStore {
 
   async save(state: SagaState): Promise<void> {
     this.states.delete(state.runId);
-    this.states.set(state.runId, state);
-    if (this.states.size > this.maxStates) this.drop(this.states.size - this.maxStates);
+    this.states.set(state.runId, isActive(state) ? state : structuredClone(state));
+    if (this.states.size > this.maxStates) this.drop(this.states.size - this.maxStates, state.runId);
   }
 
-  private drop(count: number): void {
-    const active = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
+  private drop(count: number, justSaved: string): void {
     for (const spareActive of [true, false]) {
       for (const [runId, state] of this.states) {
         if (count === 0) return;
-        if (spareActive && active(state)) continue;
+        if (runId === justSaved || (spareActive && isActive(state))) continue;
         this.states.delete(runId);
         count--;
       }
@@ -102,3 +105,5 @@ export class MemorySagaStateStore implements SagaStateStore {
       .map((state) => structuredClone(state));
   }
 }
+
+const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';

@@ -61,7 +61,10 @@ export type SagaStepAction<TData> =
       match?: string;
       if?: string;
       timeout: string;
-      /** Maps the event to the step's output; pure, as it runs again on every replay. */
+      /**
+       * Maps the event to the step's output. Pure and without I/O: it runs again on every replay,
+       * and when a state is rebuilt from run data.
+       */
       map?: (ctx: SagaContext<TData>, event: { name: string; data: any }) => unknown;
     }
   | { kind: 'sleep'; duration: string };

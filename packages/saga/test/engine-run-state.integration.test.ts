@@ -102,6 +102,34 @@ describe("saga states rebuilt from the embedded engine's run data, on its Postgr
       ]);
       expect(await store.findByBusinessKey('order-saga', 'nobody')).toEqual([]);
       expect(await store.get('01NOSUCHRUN')).toBeUndefined();
+
+      // a run that failed outside the saga's steps (here: after its first step) ends as `failed`
+      const event = { id: 'evt-failed', name: 'shop/order.created', data: { orderId: 'failed' }, ts: 1 };
+      const reserved = { ok: true, value: { reservationId: 'r-failed' }, startedAt: 2, endedAt: 3 };
+      await runs.saveRun({
+        id: 'run-failed',
+        functionId: 'shop-order-saga',
+        event,
+        events: [event],
+        status: 'failed',
+        error: { name: 'Error', message: 'the state store was unreachable' },
+        createdAt: 1,
+        endedAt: 4,
+        steps: {},
+        stack: [],
+        timeline: [
+          { id: 'h1', name: 'reserve', kind: 'run', attempts: 1, output: reserved, startedAt: 2, endedAt: 3 },
+        ],
+        pending: [],
+        forcePlan: false,
+      });
+      expect(await store.get('run-failed')).toMatchObject({
+        status: 'failed',
+        completedSteps: ['reserve'],
+        startedSteps: ['reserve', 'charge'],
+        failure: { message: 'the state store was unreachable' },
+        updatedAt: 4,
+      });
     } finally {
       await runs.close();
     }
@@ -129,12 +157,16 @@ describe("saga states rebuilt from the embedded engine's run data, on its Postgr
       // the companion's last save goes to the module's store, not to this one
       await app.inngest.send({ name: 'shop/order.cancel', data: { orderId: 'outlived' } });
       await app.engine.waitForRun({ runId: id });
+      await app.engine.waitForRun({ functionId: 'waiting-saga-cancellation', eventId: `cancelled-${id}` });
 
       expect((await live.get(id))?.status).toBe('running');
       expect(await store.get(id)).toMatchObject({
         status: 'cancelled',
         startedSteps: ['reserve', 'payment'],
+        compensatedSteps: ['reserve'],
       });
+      // a final state rebuilt once is kept, so the next query does not replay the run again
+      expect((await live.get(id))?.status).toBe('cancelled');
     } finally {
       await app.close();
     }

@@ -6,13 +6,20 @@ import { MemorySagaStateStore, runSaga, type SagaDefinition, type SagaStepTools 
  * queued events before its backoff; `first` is the member whose attempts settle first.
  */
 async function batchesWhen(first: 'email' | 'sms'): Promise<Map<string, string[]>> {
-  const settleAfter = (id: string) => (id.startsWith(first) ? 1 : 5); // ms: one member always ahead
+  // The other member's attempts settle only once `first` has failed, backed off and succeeded,
+  // and the saga has recorded it (a macrotask later: the runner's own work is all microtasks).
+  let firstDone!: () => void;
+  const firstSettled = new Promise<void>((resolve) => {
+    firstDone = resolve;
+  });
   const attempts = new Map<string, number>();
   const batches = new Map<string, string[]>();
   const step: SagaStepTools = {
     run: async (id, fn) => {
-      await new Promise((resolve) => setTimeout(resolve, settleAfter(id)));
-      return fn();
+      if (!id.startsWith(first)) await firstSettled;
+      const result = await fn();
+      if (id === `${first}#2`) setTimeout(firstDone, 0);
+      return result;
     },
     sleep: async () => {},
     waitForEvent: async () => null,

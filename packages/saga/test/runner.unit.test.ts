@@ -1,7 +1,13 @@
 import { InngestTestEngine } from '@inngest/test';
 import { Inngest } from 'inngest';
 import { describe, expect, it } from 'vitest';
-import { MemorySagaStateStore, runSaga, SAGA_UNKNOWN_OUTPUT, type SagaDefinition } from '../src';
+import {
+  MemorySagaStateStore,
+  runSaga,
+  SAGA_UNKNOWN_OUTPUT,
+  type SagaDefinition,
+  SagaDefinitionError,
+} from '../src';
 
 /** The events the saga sends, recorded where the SDK would POST them to Inngest's event API. */
 const sent: Array<{ name: string; id: string }> = [];
@@ -136,5 +142,16 @@ describe('runSaga, unit-tested with @inngest/test', () => {
       expect.objectContaining({ event: 'saga/retry' }),
     );
     expect(log).toEqual(['a', 'p', 'b']);
+  });
+
+  it('refuses a hand-made definition it cannot run as documented, before any step', async () => {
+    const log: string[] = [];
+    const duplicate = { id: 'dup', steps: [step('a', log), step('a', log)] };
+    const input = { event: { name: 'unit/start', data: {} }, runId: 'r', logger: console } as never;
+    await expect(runSaga(duplicate, input)).rejects.toThrow(SagaDefinitionError);
+    await expect(runSaga(duplicate, input)).rejects.toThrow('Saga "dup": step id "a" is declared twice.');
+    const late = { id: 'late', steps: [step('pay', log, { pivot: true }), step('ship', log)] };
+    await expect(runSaga(late, input)).rejects.toThrow('step "ship" comes after the pivot "pay"');
+    expect(log).toEqual([]);
   });
 });

@@ -1,0 +1,46 @@
+import { SagaDefinitionError } from './saga.errors';
+import type { SagaDefinition } from './saga.types';
+
+/** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
+export const RESERVED_STEP_ID = /#|:retry-|^compensate:|^saga:/;
+
+const LIFECYCLE_EVENTS = ['failures', 'all'];
+const runnable = new WeakSet<SagaDefinition<any>>();
+
+/**
+ * @internal Refuses a definition the runner cannot run as documented, once per definition object:
+ * `@Saga` classes are checked at start-up (with their methods named, see `buildDefinition`), and
+ * `runSaga` checks a hand-made definition on its first run.
+ *
+ * @param owner - how the message names the saga, e.g. `OrderSaga ("order-processing")`.
+ */
+export function assertRunnable(definition: SagaDefinition<any>, owner = `"${definition.id}"`): void {
+  if (runnable.has(definition)) return;
+  const fail = (message: string): never => {
+    throw new SagaDefinitionError(definition.id, `Saga ${owner}: ${message}`);
+  };
+  if (definition.steps.length === 0) fail('it has no steps; a saga needs at least one step.');
+  const ids = new Set<string>();
+  for (const step of definition.steps) {
+    if (RESERVED_STEP_ID.test(step.id)) {
+      fail(
+        `the step id "${step.id}" looks like an id the saga gives its own steps (a "#", ":retry-", or a "compensate:" or "saga:" prefix); rename the step.`,
+      );
+    }
+    if (ids.has(step.id)) fail(`step id "${step.id}" is declared twice.`);
+    ids.add(step.id);
+  }
+  const pivot = definition.steps.findIndex((step) => step.pivot);
+  const late = pivot >= 0 ? definition.steps.slice(pivot + 1).find((step) => step.compensate) : undefined;
+  if (late) {
+    fail(
+      `step "${late.id}" comes after the pivot "${definition.steps[pivot]!.id}" and has a compensation; steps after a pivot are retried forward, never compensated.`,
+    );
+  }
+  if (definition.lifecycleEvents !== undefined && !LIFECYCLE_EVENTS.includes(definition.lifecycleEvents)) {
+    fail(
+      `lifecycleEvents is ${JSON.stringify(definition.lifecycleEvents)}; use 'failures' (the default: the events of a saga that does not complete) or 'all'.`,
+    );
+  }
+  runnable.add(definition);
+}
