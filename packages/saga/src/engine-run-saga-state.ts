@@ -1,5 +1,5 @@
 import type { Logger } from 'inngest';
-import { replaySagaState } from './saga.runner';
+import { initialSagaState, replaySagaState } from './saga.runner';
 import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
 import type { SagaDefinition, SagaOutcome, SagaStepTools } from './saga.types';
 
@@ -146,7 +146,7 @@ export class EngineRunSagaStateStore implements SagaStateStore {
       });
     } catch (error) {
       // the saga's own code threw outside its steps (say, in a key function): keep what is known
-      state = emptyState(definition, run);
+      state = initialSagaState(definition.id, run.id, run.event);
       state.failure = { stepId: 'unknown', name: (error as Error).name, message: (error as Error).message };
     }
     const lastChange =
@@ -213,23 +213,6 @@ function outcomeFields(outcome: SagaOutcome): Partial<SagaState> {
     results,
     ...(failure ? { failure } : {}),
     compensationFailures,
-  };
-}
-
-function emptyState(definition: SagaDefinition, run: SagaRunRecord): SagaState {
-  return {
-    sagaId: definition.id,
-    runId: run.id,
-    status: 'running',
-    startedSteps: [],
-    completedSteps: [],
-    compensatedSteps: [],
-    results: {},
-    compensationFailures: [],
-    timings: {},
-    startedAt: run.event.ts ?? run.createdAt,
-    updatedAt: run.createdAt,
-    event: { name: run.event.name, data: run.event.data, id: run.event.id },
   };
 }
 

@@ -115,21 +115,7 @@ class SagaExecution<TData> {
     this.progressEvents = definition.lifecycleEvents === 'all';
     this.eventData = extraEventData(definition, input.event, input.logger);
     const businessKey = definition.businessKey?.(input.event);
-    this.state = {
-      sagaId: definition.id,
-      runId: input.runId,
-      ...(businessKey !== undefined ? { businessKey } : {}),
-      status: 'running',
-      startedSteps: [],
-      completedSteps: [],
-      compensatedSteps: [],
-      results: {},
-      compensationFailures: [],
-      timings: {},
-      startedAt: input.event.ts ?? Date.now(),
-      updatedAt: Date.now(),
-      event: { name: input.event.name, data: input.event.data, id: input.event.id },
-    };
+    this.state = initialSagaState(definition.id, input.runId, input.event, businessKey);
   }
 
   /** A copy of where the saga is. */
@@ -367,6 +353,30 @@ class SagaExecution<TData> {
       .slice(0, 12);
     await this.step.sendEvent(`saga:events:${batch}`, events);
   }
+}
+
+/** @internal A saga's state before its first step. */
+export function initialSagaState(
+  sagaId: string,
+  runId: string,
+  event: SagaRunInput['event'],
+  businessKey?: string,
+): SagaState {
+  return {
+    sagaId,
+    runId,
+    ...(businessKey !== undefined ? { businessKey } : {}),
+    status: 'running',
+    startedSteps: [],
+    completedSteps: [],
+    compensatedSteps: [],
+    results: {},
+    compensationFailures: [],
+    timings: {},
+    startedAt: event.ts ?? Date.now(),
+    updatedAt: Date.now(),
+    event: { name: event.name, data: event.data, id: event.id },
+  };
 }
 
 /**
