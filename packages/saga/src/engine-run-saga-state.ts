@@ -1,7 +1,7 @@
 import type { Logger } from 'inngest';
-import { initialSagaState, replaySagaState } from './saga.runner';
-import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
-import type { SagaDefinition, SagaOutcome, SagaStepTools } from './saga.types';
+import { initialSagaState, replaySagaState, toFailure } from './saga.runner';
+import { isActive, MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+import type { SagaDefinition, SagaFailure, SagaOutcome, SagaStepTools } from './saga.types';
 
 /** One step of a run's timeline, as `@sagaline/embedded-engine` records it. */
 export interface SagaRunStep {
@@ -147,7 +147,7 @@ export class EngineRunSagaStateStore implements SagaStateStore {
     } catch (error) {
       // the saga's own code threw outside its steps (say, in a key function): keep what is known
       state = initialSagaState(definition.id, run.id, run.event);
-      state.failure = { stepId: 'unknown', name: (error as Error).name, message: (error as Error).message };
+      state.failure = toFailure(error);
     }
     const lastChange =
       run.endedAt ?? Math.max(run.createdAt, ...run.timeline.map((entry) => entry.endedAt ?? 0));
@@ -157,11 +157,7 @@ export class EngineRunSagaStateStore implements SagaStateStore {
         // the run's output is the outcome the saga returned: the authority on how it ended
         return { ...state, ...outcomeFields(run.output as SagaOutcome) };
       case 'failed':
-        return {
-          ...state,
-          status: 'failed',
-          failure: { stepId: 'unknown', name: run.error?.name ?? 'Error', message: run.error?.message ?? '' },
-        };
+        return { ...state, status: 'failed', failure: serializedFailure(run.error) };
       case 'cancelled':
         return { ...state, ...(await this.cancellation(definition, run.id)) };
       default:
@@ -190,17 +186,13 @@ export class EngineRunSagaStateStore implements SagaStateStore {
         compensationFailures: outcome.compensationFailures,
       };
     }
-    return {
-      status: 'compensation_failed',
-      compensationFailures: [
-        {
-          stepId: 'unknown',
-          name: companion.error?.name ?? 'Error',
-          message: companion.error?.message ?? '',
-        },
-      ],
-    };
+    return { status: 'compensation_failed', compensationFailures: [serializedFailure(companion.error)] };
   }
+}
+
+/** A run's final error as a saga failure; the run data names no step. */
+function serializedFailure(error: SagaRunRecord['error']): SagaFailure {
+  return toFailure({ name: error?.name, message: error?.message ?? '' });
 }
 
 /** The fields of a saga's outcome that its state carries too. */
@@ -215,8 +207,6 @@ function outcomeFields(outcome: SagaOutcome): Partial<SagaState> {
     compensationFailures,
   };
 }
-
-const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
 
 /** Inngest does not log during a replay of memoized steps; neither does a rebuild. */
 const silentLogger = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;

@@ -4,6 +4,10 @@ import type { SagaDefinition } from './saga.types';
 /** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
 export const RESERVED_STEP_ID = /#|:retry-|^compensate:|^saga:/;
 
+/** Why a step id matching {@link RESERVED_STEP_ID} is refused, and the fix. */
+export const RESERVED_STEP_ID_RULE =
+  'looks like an id the saga gives its own steps (a "#", ":retry-", or a "compensate:" or "saga:" prefix); rename the step.';
+
 const LIFECYCLE_EVENTS = ['failures', 'all'];
 const runnable = new WeakSet<SagaDefinition<any>>();
 
@@ -23,9 +27,7 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
   const ids = new Set<string>();
   for (const step of definition.steps) {
     if (RESERVED_STEP_ID.test(step.id)) {
-      fail(
-        `the step id "${step.id}" looks like an id the saga gives its own steps (a "#", ":retry-", or a "compensate:" or "saga:" prefix); rename the step.`,
-      );
+      fail(`the step id "${step.id}" ${RESERVED_STEP_ID_RULE}`);
     }
     if (ids.has(step.id)) fail(`step id "${step.id}" is declared twice.`);
     ids.add(step.id);

@@ -9,7 +9,7 @@ import {
   type SagaStepMetadata,
   SagaStepMetadataKey,
 } from './saga.decorators';
-import { assertRunnable, RESERVED_STEP_ID } from './saga.definition';
+import { assertRunnable, RESERVED_STEP_ID, RESERVED_STEP_ID_RULE } from './saga.definition';
 import { SagaDefinitionError } from './saga.errors';
 import { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
 import { SagaRegistry } from './saga.registry';
@@ -130,9 +130,7 @@ export function buildDefinition(
     const compensate = reflector.get(CompensateMetadataKey, prototype[method]);
     if (step) {
       if (RESERVED_STEP_ID.test(step.id)) {
-        fail(
-          `${className}.${method} has the step id "${step.id}", which looks like an id the saga gives its own steps (a "#", ":retry-", or a "compensate:" or "saga:" prefix); rename the step.`,
-        );
+        fail(`${className}.${method} has the step id "${step.id}", which ${RESERVED_STEP_ID_RULE}`);
       }
       if (steps.some((s) => s.id === step.id)) {
         fail(

@@ -489,7 +489,8 @@ async function withTimeout<TData>(work: unknown, definition: SagaStepDefinition<
   }
 }
 
-function toFailure(error: unknown): SagaFailure {
+/** @internal A thrown error, or a serialized one, as the failure a saga reports. */
+export function toFailure(error: unknown): SagaFailure {
   if (error instanceof SagaStepFailedError)
     return { stepId: error.stepId, name: error.causeName, message: error.causeMessage };
   const e = error as { name?: string; message?: string; stepId?: string };

@@ -106,4 +106,5 @@ export class MemorySagaStateStore implements SagaStateStore {
   }
 }
 
-const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
+/** @internal Whether the saga has yet to end. */
+export const isActive = (state: SagaState) => state.status === 'running' || state.status === 'compensating';
