@@ -152,6 +152,44 @@ describe('runSaga, unit-tested with @inngest/test', () => {
     await expect(runSaga(duplicate, input)).rejects.toThrow('Saga "dup": step id "a" is declared twice.');
     const late = { id: 'late', steps: [step('pay', log, { pivot: true }), step('ship', log)] };
     await expect(runSaga(late, input)).rejects.toThrow('step "ship" comes after the pivot "pay"');
+    await expect(runSaga({ id: 'empty', steps: [] }, input)).rejects.toThrow(
+      'Saga "empty": it has no steps; a saga needs at least one step.',
+    );
+    await expect(runSaga({ id: 'clash', steps: [step('saga:x', log)] }, input)).rejects.toThrow(
+      'Saga "clash": the step id "saga:x" looks like an id the saga gives its own steps',
+    );
     expect(log).toEqual([]);
+  });
+
+  it('sends its events without the extra fields when lifecycleEventData throws, and says why', async () => {
+    sent.length = 0;
+    const log: string[] = [];
+    const warnings: string[] = [];
+    const fn = client.createFunction({ id: 'bad-data', triggers: [{ event: 'unit/start' }] }, (ctx) =>
+      runSaga(
+        {
+          id: 'bad-data',
+          lifecycleEventData: () => {
+            throw new Error('no tenant on this event');
+          },
+          steps: [step('a', log), step('b', log, { fail: true })],
+        },
+        {
+          ...(ctx as never as object),
+          logger: { ...ctx.logger, warn: (m: string) => warnings.push(m) },
+        } as never,
+        { stateStore: new MemorySagaStateStore() },
+      ),
+    );
+    const { result } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).execute();
+    // the compensations still ran, and the failure events went out
+    expect(result).toMatchObject({ status: 'compensated', compensatedSteps: ['b', 'a'] });
+    expect(sent.map((event) => event.name)).toEqual(['saga/compensating', 'saga/compensated']);
+    expect(warnings[0]).toBe(
+      'Saga "bad-data": lifecycleEventData threw (no tenant on this event); its events go out without those fields.',
+    );
   });
 });
