@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { RunRecord } from './engine.types';
 import type { RunStore } from './store/run-store';
 
 /** A logger with Nest's `LoggerService` shape (Nest's `Logger` fits). */
@@ -35,7 +36,45 @@ export interface EmbeddedEngineOptions {
   logger?: EngineLogger;
   /** The app id, used to resolve short function ids in inspection. Optional. */
   appId?: string;
+  /**
+   * The key that signs every Call Request (`X-Inngest-Signature`) and that the SDK's calls to the
+   * engine (registration, checkpoints) must prove with its hash. Inngest's format,
+   * `signkey-<env>-<hex>`. Default: a fresh random key per process, which the Nest binding hands to
+   * its client, so the serve endpoint verifies signatures exactly as in cloud mode.
+   */
+  signingKey?: string;
+  /** The key `POST /e/<key>` must carry. Default: a fresh random key per process. */
+  eventKey?: string;
+  /**
+   * The inspection API (`GET /_engine/runs`, `GET /_engine/runs/:id`): off unless given, and then
+   * every request needs `Authorization: Bearer <token>`.
+   */
+  inspection?: { token: string };
+  /**
+   * What the inspection API and the engine's logs hide: a list of field names whose values are
+   * replaced by `"[redacted]"` wherever they appear (event data, outputs, step results, errors),
+   * or a function that returns the run as it may be shown. Default: {@link DEFAULT_REDACTED_FIELDS}.
+   */
+  redact?: readonly string[] | ((run: RunRecord) => RunRecord);
+  /**
+   * How long `start()` waits for another engine's lease on the same store (PostgreSQL schema or
+   * PGlite directory) before refusing with `EngineLeaseError`. The wait covers a crashed
+   * predecessor whose lock the database has not yet released; `Infinity` makes this engine a
+   * standby that takes over when the holder dies. Default `10_000`.
+   */
+  leaseWaitMs?: number;
 }
+
+/** Field names redacted from the inspection API and logs unless `redact` says otherwise. */
+export const DEFAULT_REDACTED_FIELDS: readonly string[] = [
+  'password',
+  'secret',
+  'token',
+  'cardToken',
+  'paymentToken',
+  'authorization',
+  'email',
+];
 
 /** @internal A logger that prints warnings and errors only. */
 export const quietLogger: EngineLogger = {
