@@ -65,3 +65,30 @@ export class WaitForRunTimeoutError extends EmbeddedEngineError {
     );
   }
 }
+
+/** Another engine holds the store's lease: one engine at a time may run a store's runs. */
+export class EngineLeaseError extends EmbeddedEngineError {
+  constructor(
+    /** The store, e.g. `the PostgreSQL schema "shop_engine"`. */
+    readonly store: string,
+    /** How long this engine waited for the lease, in milliseconds. */
+    readonly waitedMs: number,
+  ) {
+    super(
+      'ENGINE_STORE_LEASED',
+      `Another embedded engine holds ${store} (waited ${waitedMs} ms): one engine at a time runs a store, ` +
+        'or two would run the same steps. Stop the other process, give this one its own schema or directory, ' +
+        'or, to run several instances of the app, run them against an Inngest server (self-hosted `inngest start` or Inngest Cloud).',
+    );
+  }
+}
+
+/** The engine stopped (closed, or lost its store lease) before a change was stored: it was not accepted. */
+export class EngineStoppedError extends EmbeddedEngineError {
+  constructor(
+    /** Why it stopped. */
+    readonly reason: string,
+  ) {
+    super('ENGINE_STOPPED', `The embedded engine stopped before the change was stored (${reason}); nothing was accepted.`);
+  }
+}

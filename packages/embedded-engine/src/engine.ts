@@ -1,7 +1,12 @@
 import { ulid } from 'ulidx';
 import { retryAfterDelay, retryDelay } from './backoff';
 import { type Clock, systemClock } from './clock';
-import { AppSyncError, UnsupportedFeatureError, WaitForRunTimeoutError } from './engine.errors';
+import {
+  AppSyncError,
+  EngineStoppedError,
+  UnsupportedFeatureError,
+  WaitForRunTimeoutError,
+} from './engine.errors';
 import { type EmbeddedEngineOptions, type EngineLogger, quietLogger } from './engine.options';
 import type {
   EngineEvent,
@@ -15,9 +20,11 @@ import { celMatches, celValue, eventNameMatches } from './expressions';
 import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
+import { GroupCommit } from './runs/group-commit';
 import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
 import { Scheduler } from './runs/scheduler';
 import { findUnsupportedFeature } from './runs/supported-features';
+import { generateEventKey, generateSigningKey, signRequestBody } from './security/keys';
 import { MemoryRunStore } from './store/memory-run-store';
 import { type RegisteredApp, type RunFilter, type RunStore, runMatches } from './store/run-store';
 import { parseDuration, sleepDueAt } from './time';
@@ -79,14 +86,24 @@ export class EmbeddedEngine {
   private readonly scheduler: Scheduler;
   private readonly limiter = new ConcurrencyLimiter();
   private readonly active = new Map<string, RunRecord>();
-  private readonly saves = new Map<string, Promise<void>>();
+  private readonly commits: GroupCommit;
+  private readonly accepting = new Map<string, Promise<void>>();
   private readonly watchers = new Set<(run: RunRecord) => void>();
   private readonly inFlight = new Set<AbortController>();
+  private readonly synced: Promise<void>;
+  private markSynced!: () => void;
   private functions = new Map<string, RegisteredFunction>();
   private app?: RegisteredApp;
+  private syncingUrl?: string;
   private server?: EngineHttpServer;
   private refusal?: Error;
   private closed = false;
+  private closing?: Promise<void>;
+
+  /** The key that signs every Call Request; the SDK's calls to the engine carry its hash. */
+  readonly signingKey: string;
+  /** The key the event API requires: `POST /e/<eventKey>`. */
+  readonly eventKey: string;
 
   private constructor(private readonly options: EmbeddedEngineOptions) {
     this.store = options.store ?? new MemoryRunStore();
@@ -95,6 +112,14 @@ export class EmbeddedEngine {
     this.backoffScale = options.retryBackoffScale ?? 1;
     this.checkpointing = options.checkpointing ?? true;
     this.scheduler = new Scheduler(this.clock);
+    this.signingKey = options.signingKey ?? generateSigningKey();
+    this.eventKey = options.eventKey ?? generateEventKey();
+    this.commits = new GroupCommit(this.store, this.logger, (runs) => this.notifyStored(runs));
+    // Resumed and new runs call the app only once it has synced in this process: before that, the
+    // stored serve URL is the previous process's.
+    this.synced = new Promise<void>((resolve) => {
+      this.markSynced = resolve;
+    });
   }
 
   /** Starts an engine: prepares its store, listens, and resumes every run the store left pending. */
@@ -116,13 +141,30 @@ export class EmbeddedEngine {
   }
 
   private async boot(): Promise<void> {
-    await this.store.init();
-    this.server = await startEngineServer(this, { port: this.options.port, host: this.options.host });
-    const app = await this.store.loadApp();
-    if (app) this.useApp(app);
-    for (const run of await this.store.listRuns({ status: 'running' })) {
-      this.active.set(run.id, run);
-      for (const work of run.pending) this.schedule(run, work);
+    await this.store.acquireLease({
+      waitMs: this.options.leaseWaitMs ?? 10_000,
+      onLost: (error) => this.halt(`it lost its store lease: ${error.message}`),
+    });
+    try {
+      await this.store.init();
+      this.server = await startEngineServer(this, {
+        port: this.options.port,
+        host: this.options.host,
+        signingKey: this.signingKey,
+        eventKey: this.eventKey,
+        inspection: this.options.inspection,
+        redact: this.options.redact,
+      });
+      const app = await this.store.loadApp();
+      if (app) this.useApp(app);
+      for (const run of await this.store.listRuns({ status: 'running' })) {
+        this.active.set(run.id, run);
+        for (const work of run.pending) this.schedule(run, work);
+      }
+    } catch (error) {
+      await this.server?.close();
+      await this.store.close();
+      throw error;
     }
     if (this.active.size > 0) this.logger.log(`Resumed ${this.active.size} pending runs`);
   }
@@ -130,23 +172,37 @@ export class EmbeddedEngine {
   /**
    * Asks the app at `serveUrl` to sync, as an Inngest server does: a `PUT` that makes the SDK
    * register its functions here. Resolves once they are stored; rejects with
-   * `UnsupportedFeatureError` or `AppSyncError`.
+   * `UnsupportedFeatureError` or `AppSyncError`. Only a registration for this very URL is taken,
+   * and every Call Request goes to it: a request's `Host` header can never redirect them.
    */
   async syncApp(serveUrl: string): Promise<void> {
     this.refusal = undefined;
+    this.syncingUrl = serveUrl;
     let response: Response;
     try {
       response = await fetch(serveUrl, { method: 'PUT' });
     } catch (error) {
       throw new AppSyncError(serveUrl, (error as Error).message);
+    } finally {
+      this.syncingUrl = undefined;
     }
     const text = await response.text();
     if (this.refusal) throw this.refusal;
     if (!response.ok) throw new AppSyncError(serveUrl, `the app answered ${response.status} ${text}`);
+    if (this.app?.url !== serveUrl) {
+      throw new AppSyncError(serveUrl, 'the app answered the sync but never registered its functions');
+    }
+    this.markSynced();
   }
 
-  /** @internal Handles `POST /fn/register` from the SDK. */
+  /** @internal Handles `POST /fn/register` from the SDK (the server has checked its key). */
   async register(body: { appName: string; url: string; functions: RegisteredFunction[] }): Promise<unknown> {
+    const expected = this.syncingUrl ?? this.app?.url;
+    if (!expected || !sameServeUrl(body.url, expected)) {
+      const message = `Refused a registration for ${body.url}: the engine syncs only ${expected ?? 'the URL given to syncApp()'}.`;
+      this.logger.warn(message);
+      return { status: 400, error: message, skipped: true, modified: false };
+    }
     for (const fn of body.functions ?? []) {
       const feature = findUnsupportedFeature(fn);
       if (feature) {
@@ -155,7 +211,7 @@ export class EmbeddedEngine {
         return { status: 400, error: this.refusal.message, skipped: false, modified: false };
       }
     }
-    const app: RegisteredApp = { appId: body.appName, url: body.url, functions: body.functions ?? [] };
+    const app: RegisteredApp = { appId: body.appName, url: expected, functions: body.functions ?? [] };
     await this.store.saveApp(app);
     this.useApp(app);
     this.logger.log(`App "${app.appId}" synced with ${app.functions.length} functions`);
@@ -175,7 +231,8 @@ export class EmbeddedEngine {
     this.scheduler.at(`cron:${fn.id}:${cron}`, dueAt, () => {
       if (this.closed || this.functions.get(fn.id) !== fn) return;
       const event: EngineEvent = { id: ulid(), name: 'inngest/scheduled.timer', data: { cron }, ts: dueAt };
-      void this.store.recordEvent(event).then(() => this.startRun(fn, event));
+      this.commits.addEvent(event);
+      this.startRun(fn, event);
       this.scheduleCron(fn, cron);
     });
   }
@@ -185,21 +242,52 @@ export class EmbeddedEngine {
     return { ids: await this.ingest(Array.isArray(events) ? events : [events]) };
   }
 
-  /** @internal Handles `POST /e/:key`: stores each event once, resumes waits, cancels, triggers. */
+  /**
+   * @internal Handles `POST /e/:key`: accepts each event once (resuming waits, cancelling,
+   * starting runs) and resolves only once the events and every run they changed are stored, in
+   * one transaction. An id seen before, stored or still being stored, triggers nothing.
+   */
   async ingest(inputs: EngineEventInput[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const input of inputs) {
-      const event: EngineEvent = {
+    const events = inputs.map(
+      (input): EngineEvent => ({
         id: input.id || ulid(),
         name: input.name,
         data: input.data ?? {},
         ts: input.ts ?? this.clock.now(),
         ...(input.v ? { v: input.v } : {}),
-      };
-      ids.push(event.id);
-      if (await this.store.recordEvent(event)) this.deliver(event);
+      }),
+    );
+    const mine = new Map<string, EngineEvent>();
+    const others = new Set<Promise<void>>();
+    for (const event of events) {
+      const elsewhere = this.accepting.get(event.id);
+      if (elsewhere) others.add(elsewhere);
+      else if (!mine.has(event.id)) mine.set(event.id, event);
     }
-    return ids;
+    const accepted = this.acceptNew([...mine.values()]);
+    for (const id of mine.keys()) this.accepting.set(id, accepted);
+    try {
+      // A duplicate of an event still being stored is answered once that one is stored.
+      await Promise.all([accepted, ...others]);
+    } finally {
+      for (const id of mine.keys()) if (this.accepting.get(id) === accepted) this.accepting.delete(id);
+    }
+    return events.map((event) => event.id);
+  }
+
+  private async acceptNew(events: EngineEvent[]): Promise<void> {
+    // The lease makes this engine the store's only writer, so the store and `accepting` together
+    // know every id.
+    const known = await this.store.knownEvents(events.map((event) => event.id));
+    for (const event of events) if (!known.has(event.id)) this.accept(event);
+    await this.commits.durable();
+  }
+
+  /** Takes an event in: it is stored with the runs it changes, in the same transaction. */
+  private accept(event: EngineEvent): void {
+    if (this.closed) throw new EngineStoppedError('it is closed');
+    this.commits.addEvent(event);
+    this.deliver(event);
   }
 
   private deliver(event: EngineEvent): void {
@@ -249,7 +337,7 @@ export class EmbeddedEngine {
     };
     this.active.set(run.id, run);
     this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
-    this.persist(run);
+    this.commits.markRun(run);
     return run;
   }
 
@@ -293,7 +381,7 @@ export class EmbeddedEngine {
     const startedAt = work.kind === 'sleep' ? work.dueAt : this.clock.now();
     memoize(run, opId, memo, { name: work.name, attempts: 1, startedAt, ...entry }, this.clock.now());
     this.continueRun(run);
-    this.persist(run);
+    this.commits.markRun(run);
   }
 
   /** Once nothing is pending, the SDK is asked what comes next (discovery). */
@@ -314,22 +402,31 @@ export class EmbeddedEngine {
       });
       return;
     }
+    await this.synced;
     const release = await this.limiter.acquire(this.concurrencyKeys(fn, run));
     const abort = new AbortController();
     this.inFlight.add(abort);
     const maxAttempts = (fn.steps.step.retries?.attempts ?? DEFAULT_RETRIES) + 1;
-    work.startedAt ??= this.clock.now();
     let status: number;
     let headers: Headers;
     let body: unknown;
     try {
-      if (this.closed || run.status !== 'running') return;
-      const url = new URL(fn.steps.step.runtime.url);
+      // The app acts on what the request carries, so the run's state must be stored first.
+      if (this.commits.hasUnstored(run)) await this.commits.durable();
+      if (this.closed || run.status !== 'running' || !run.pending.includes(work)) return;
+      work.startedAt ??= this.clock.now();
+      const url = new URL(this.app!.url);
+      url.searchParams.set('fnId', fn.id);
       url.searchParams.set('stepId', work.stepId);
+      const request = this.callRequest(run, work, maxAttempts);
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-run-id': run.id, 'x-inngest-signature': '' },
-        body: JSON.stringify(this.callRequest(run, work, maxAttempts)),
+        headers: {
+          'content-type': 'application/json',
+          'x-run-id': run.id,
+          'x-inngest-signature': signRequestBody(request, this.signingKey),
+        },
+        body: JSON.stringify(request),
         signal: abort.signal,
       });
       status = response.status;
@@ -338,6 +435,7 @@ export class EmbeddedEngine {
       body = text === '' ? null : safeJson(text);
     } catch (error) {
       if (this.closed) return; // the request is still pending in the store: a restarted engine resends it
+      if (error instanceof EngineStoppedError) return;
       status = 0;
       headers = new Headers();
       body = { name: 'FetchError', message: `The app did not answer: ${(error as Error).message}` };
@@ -347,7 +445,7 @@ export class EmbeddedEngine {
     }
     if (this.closed || run.status !== 'running' || !run.pending.includes(work)) return;
     this.handleResponse(run, work, { status, headers, body, maxAttempts });
-    this.persist(run);
+    this.commits.markRun(run);
   }
 
   private callRequest(run: RunRecord, work: Extract<PendingWork, { kind: 'call' }>, maxAttempts: number) {
@@ -510,8 +608,11 @@ export class EmbeddedEngine {
     this.addWork(run, { kind: 'invoke', opId: op.id, name, childRunId: child.id, dueAt: now + timeout });
   }
 
-  /** @internal Handles `POST /v1/checkpoint/:runId/async`: stores steps the SDK ran in-request. */
-  checkpoint(runId: string, body: { steps?: Op[] }): void {
+  /**
+   * @internal Handles `POST /v1/checkpoint/:runId/async`: stores steps the SDK ran in-request, and
+   * resolves once they are stored.
+   */
+  async checkpoint(runId: string, body: { steps?: Op[] }): Promise<void> {
     const run = this.active.get(runId);
     if (run?.status !== 'running') return;
     const call = run.pending.find((work) => work.kind === 'call' && work.stepId === 'step');
@@ -528,7 +629,8 @@ export class EmbeddedEngine {
         now,
       );
     }
-    this.persist(run);
+    this.commits.markRun(run);
+    await this.commits.durable();
   }
 
   private finish(
@@ -541,7 +643,7 @@ export class EmbeddedEngine {
     run.endedAt = this.clock.now();
     if (status === 'completed') run.output = outcome.output ?? null;
     if (outcome.error) run.error = outcome.error;
-    this.persist(run);
+    this.commits.markRun(run);
     this.active.delete(run.id);
     if (status === 'failed')
       this.logger.warn(`Run ${run.id} of ${run.functionId} failed: ${run.error?.message}`);
@@ -565,7 +667,10 @@ export class EmbeddedEngine {
         _inngest: { status },
       },
     });
-    void this.ingest(lifecycle);
+    // Stored with the run's end, in the same transaction: a crash cannot keep one without the other.
+    for (const input of lifecycle) {
+      this.accept({ id: input.id!, name: input.name, data: input.data ?? {}, ts: this.clock.now() });
+    }
 
     if (run.invokedBy) {
       const parent = this.active.get(run.invokedBy.runId);
@@ -598,16 +703,19 @@ export class EmbeddedEngine {
       }));
   }
 
-  private persist(run: RunRecord): void {
-    const previous = this.saves.get(run.id) ?? Promise.resolve();
-    const saved = previous
-      .then(() => this.store.saveRun(run))
-      .catch((error) => this.logger.error(`Saving run ${run.id} failed: ${(error as Error).message}`))
-      .then(() => {
-        if (this.saves.get(run.id) === saved) this.saves.delete(run.id);
-        for (const notify of [...this.watchers]) notify(run);
-      });
-    this.saves.set(run.id, saved);
+  /** Watchers see stored snapshots only, so what they report is never ahead of the store. */
+  private notifyStored(runs: RunRecord[]): void {
+    for (const run of runs) for (const notify of [...this.watchers]) notify(run);
+  }
+
+  /** Stops running anything, keeping what is stored: another engine may hold the store now. */
+  private halt(reason: string): void {
+    if (this.closed) return;
+    this.logger.error(`The embedded engine stopped: ${reason}`);
+    this.closed = true;
+    this.commits.halt(new EngineStoppedError(reason));
+    this.scheduler.cancelAll();
+    for (const abort of this.inFlight) abort.abort();
   }
 
   /** Runs matching a filter, oldest first. */
@@ -653,14 +761,28 @@ export class EmbeddedEngine {
   }
 
   /** Stops the engine: its timers, its in-flight requests and its server. Pending runs stay in the store. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     this.scheduler.cancelAll();
     for (const abort of this.inFlight) abort.abort();
-    await Promise.all([...this.saves.values()]);
+    await this.commits.close(new EngineStoppedError('it is closed'));
     await this.server?.close();
     await this.store.close();
+  }
+}
+
+/** Whether two serve URLs name the same endpoint (origin and path; the query does not matter). */
+function sameServeUrl(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.origin === y.origin && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
+  } catch {
+    return false;
   }
 }
 

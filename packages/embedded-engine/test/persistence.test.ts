@@ -115,10 +115,33 @@ describe.each<[string, () => Promise<RunStore>]>([
     await store.close();
   });
 
-  it('stores an event id once', async () => {
+  it('knows an event id once it is committed, and a repeated id changes nothing', async () => {
     const event = { id: 'evt-1', name: 'a/b', data: {}, ts: 1 };
-    expect(await store.recordEvent(event)).toBe(true);
-    expect(await store.recordEvent(event)).toBe(false);
+    expect(await store.knownEvents(['evt-1'])).toEqual(new Set());
+    await store.commit({ events: [event], runs: [] });
+    await store.commit({ events: [event, event], runs: [] });
+    expect(await store.knownEvents(['evt-1', 'evt-0'])).toEqual(new Set(['evt-1']));
+  });
+
+  it('commits events and runs together, the last state of a run winning', async () => {
+    const event = { id: 'evt-3', name: 'a/b', data: { text: 'nul \u0000 byte' }, ts: 1 };
+    const run = {
+      id: 'r3',
+      functionId: 'elsewhere-x',
+      status: 'running' as const,
+      event,
+      events: [event],
+      createdAt: 1,
+      steps: {},
+      stack: [],
+      timeline: [],
+      pending: [],
+      forcePlan: false,
+    };
+    await store.commit({ events: [event], runs: [run] });
+    await store.commit({ events: [], runs: [{ ...run, status: 'cancelled', endedAt: 2 }] });
+    expect(await store.getRun('r3')).toMatchObject({ status: 'cancelled', endedAt: 2, event });
+    expect(await store.knownEvents(['evt-3'])).toEqual(new Set(['evt-3']));
   });
 
   it('saves and lists runs by function and status', async () => {
@@ -133,13 +156,12 @@ describe.each<[string, () => Promise<RunStore>]>([
       pending: [],
       forcePlan: false,
     };
-    await store.saveRun({ ...base, id: 'r1', functionId: 'app-one', status: 'running' });
-    await store.saveRun({
-      ...base,
-      id: 'r2',
-      functionId: 'app-two',
-      status: 'completed',
-      output: { ok: true },
+    await store.commit({
+      events: [],
+      runs: [
+        { ...base, id: 'r1', functionId: 'app-one', status: 'running' },
+        { ...base, id: 'r2', functionId: 'app-two', status: 'completed', output: { ok: true } },
+      ],
     });
     await store.saveApp({ appId: 'app', url: 'http://x', functions: [] });
     expect((await store.listRuns({ functionId: 'one' })).map((r) => r.id)).toEqual(['r1']);

@@ -1,7 +1,13 @@
-import type { EngineEvent, RunRecord } from '../engine.types';
-import { type RegisteredApp, type RunFilter, type RunStore, runMatches } from './run-store';
+import type { RunRecord } from '../engine.types';
+import {
+  type RegisteredApp,
+  type RunFilter,
+  type RunStore,
+  runMatches,
+  type StoreBatch,
+} from './run-store';
 
-/** Keeps everything in memory: the default, lost when the process ends. */
+/** Keeps everything in memory: the default, lost when the process ends (so it needs no lease). */
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly events = new Set<string>();
@@ -9,9 +15,16 @@ export class MemoryRunStore implements RunStore {
 
   async init(): Promise<void> {}
 
-  async saveRun(run: RunRecord): Promise<void> {
-    // A copy, so that a saved state is never changed behind the store's back.
-    this.runs.set(run.id, structuredClone(run));
+  async acquireLease(): Promise<void> {}
+
+  async commit(batch: StoreBatch): Promise<void> {
+    for (const event of batch.events) this.events.add(event.id);
+    // Copies, so that a stored state never changes behind the store's back.
+    for (const run of batch.runs) this.runs.set(run.id, structuredClone(run));
+  }
+
+  async knownEvents(ids: string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.events.has(id)));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -23,12 +36,6 @@ export class MemoryRunStore implements RunStore {
     return [...this.runs.values()]
       .filter((run) => runMatches(run, filter, this.app?.appId))
       .map((run) => structuredClone(run));
-  }
-
-  async recordEvent(event: EngineEvent): Promise<boolean> {
-    if (this.events.has(event.id)) return false;
-    this.events.add(event.id);
-    return true;
   }
 
   async saveApp(app: RegisteredApp): Promise<void> {

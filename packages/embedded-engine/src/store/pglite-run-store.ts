@@ -1,5 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { SqlRunStore } from './sql-run-store';
+import { DirectoryLease } from './lease/directory-lease';
+import { processLocalLease } from './lease/store-lease';
+import { type SqlClient, SqlRunStore } from './sql-run-store';
 
 /** Options of `PgliteRunStore`. */
 export interface PgliteRunStoreOptions {
@@ -11,20 +13,39 @@ export interface PgliteRunStoreOptions {
   schema?: string;
 }
 
-/** Run state in PGlite (PostgreSQL in WASM, in-process), in memory or in a data directory. */
+/**
+ * Run state in PGlite (PostgreSQL in WASM, in-process), in memory or in a data directory. One
+ * engine at a time holds a directory: the store opens its PGlite only once it holds the
+ * directory's lease, since two processes on one directory would corrupt it.
+ */
 export class PgliteRunStore extends SqlRunStore {
   /** Creates the store; `@electric-sql/pglite` is loaded on demand (an optional peer dependency). */
   static async create(options: PgliteRunStoreOptions = {}): Promise<PgliteRunStore> {
     let db = options.db;
-    let owned = false;
-    if (!db) {
-      const { PGlite } = await import('@electric-sql/pglite');
-      db = new PGlite(options.dataDir);
-      owned = true;
-    }
-    const ownedDb = db;
-    return new PgliteRunStore(ownedDb, options.schema ?? 'inngest_engine', async () => {
-      if (owned) await ownedDb.close();
-    });
+    const owned = !db;
+    const client: SqlClient = {
+      query: (text, params) => {
+        if (!db) throw new Error('The PGlite run store is not open: the engine opens it at start.');
+        return db.query(text, params);
+      },
+    };
+    const dataDir = options.dataDir ?? (options.db as { dataDir?: string } | undefined)?.dataDir;
+    const onDisk = dataDir !== undefined && !dataDir.startsWith('memory://');
+    return new PgliteRunStore(
+      client,
+      options.schema ?? 'inngest_engine',
+      onDisk ? new DirectoryLease(dataDir) : processLocalLease,
+      {
+        open: async () => {
+          if (db) return;
+          const { PGlite } = await import('@electric-sql/pglite');
+          db = new PGlite(options.dataDir);
+          await db.waitReady;
+        },
+        close: async () => {
+          if (owned) await db?.close();
+        },
+      },
+    );
   }
 }

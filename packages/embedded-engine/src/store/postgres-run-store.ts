@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Client, Pool } from 'pg';
+import { PostgresAdvisoryLease, leaseConnection } from './lease/postgres-lease';
 import { SqlRunStore } from './sql-run-store';
 
 /** Options of `PostgresRunStore`. */
@@ -13,22 +14,27 @@ export interface PostgresRunStoreOptions {
 
 /**
  * Run state in PostgreSQL through `pg`: after a crash or a restart, a new engine on the same
- * database resumes every pending run (sleeps, waits, retries, queued steps).
+ * database resumes every pending run (sleeps, waits, retries, queued steps). One engine at a time
+ * holds a schema: its lease is a session advisory lock on a connection of its own, opened with the
+ * pool's settings.
  */
 export class PostgresRunStore extends SqlRunStore {
   /** Creates the store; `pg` is loaded on demand (an optional peer dependency). */
   static async create(options: PostgresRunStoreOptions): Promise<PostgresRunStore> {
-    let pool = options.pool;
-    let owned = false;
-    if (!pool) {
-      const pg = await import('pg');
-      const PoolClass = (pg.default?.Pool ?? (pg as unknown as { Pool: typeof Pool }).Pool) as typeof Pool;
-      pool = new PoolClass({ connectionString: options.connectionString, max: 4 });
-      owned = true;
-    }
-    const ownedPool = pool;
-    return new PostgresRunStore(ownedPool, options.schema ?? 'inngest_engine', async () => {
-      if (owned) await ownedPool.end();
+    const pg = await import('pg');
+    const driver = (pg.default ?? pg) as unknown as { Pool: typeof Pool; Client: typeof Client };
+    const owned = !options.pool;
+    const pool = options.pool ?? new driver.Pool({ connectionString: options.connectionString, max: 4 });
+    const schema = options.schema ?? 'inngest_engine';
+    const lease = new PostgresAdvisoryLease(
+      leaseConnection(driver.Client, { ...(pool as unknown as { options: object }).options }),
+      `sagaline-engine-lease:${schema}`,
+      `the PostgreSQL schema "${schema}"`,
+    );
+    return new PostgresRunStore(pool, schema, lease, {
+      close: async () => {
+        if (owned) await pool.end();
+      },
     });
   }
 }

@@ -14,10 +14,29 @@ export interface RunFilter {
 export interface RegisteredApp {
   /** The app id (`appName` in the registration). */
   appId: string;
-  /** The serve URL the app registered. */
+  /** The serve URL the engine synced; every Call Request goes there. */
   url: string;
   /** Its functions. */
   functions: RegisteredFunction[];
+}
+
+/**
+ * What the engine stores in one transaction: the events it accepted and the runs whose state
+ * changed, each as a whole. Either all of it is stored or none.
+ */
+export interface StoreBatch {
+  /** Newly accepted events: their ids are deduplicated from then on. */
+  events: EngineEvent[];
+  /** Runs to insert or replace (one entry per run). */
+  runs: RunRecord[];
+}
+
+/** What a store needs to hold its lease, as the engine passes it. */
+export interface LeaseOptions {
+  /** How long to wait for another holder before refusing. */
+  waitMs: number;
+  /** Called if the lease is lost while held (the database connection that holds it broke). */
+  onLost(error: Error): void;
 }
 
 /**
@@ -26,21 +45,26 @@ export interface RegisteredApp {
  * pending run.
  */
 export interface RunStore {
-  /** Prepares the store (creates tables); called once by the engine. */
+  /** Prepares the store (creates or migrates tables); called once by the engine. */
   init(): Promise<void>;
-  /** Saves a run's whole state. */
-  saveRun(run: RunRecord): Promise<void>;
+  /**
+   * Takes the store's lease, so that one engine at a time runs its runs; rejects with
+   * `EngineLeaseError` when another engine holds it for longer than `waitMs`. Released by `close()`.
+   */
+  acquireLease(options: LeaseOptions): Promise<void>;
+  /** Stores a batch atomically (one transaction on the SQL stores). */
+  commit(batch: StoreBatch): Promise<void>;
+  /** Which of these event ids are stored already. */
+  knownEvents(ids: string[]): Promise<Set<string>>;
   /** One run. */
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs matching a filter, oldest first. */
   listRuns(filter: RunFilter): Promise<RunRecord[]>;
-  /** Stores an event; `false` when its id was seen before (it then triggers nothing). */
-  recordEvent(event: EngineEvent): Promise<boolean>;
   /** Stores the app's registration. */
   saveApp(app: RegisteredApp): Promise<void>;
   /** The registered app, if any. */
   loadApp(): Promise<RegisteredApp | undefined>;
-  /** Releases connections the store opened itself. */
+  /** Releases the lease and the connections the store opened itself. */
   close(): Promise<void>;
 }
 

@@ -1,6 +1,14 @@
 import { EngineConfigurationError } from '../engine.errors';
-import type { EngineEvent, RunRecord } from '../engine.types';
-import { type RegisteredApp, type RunFilter, type RunStore, runMatches } from './run-store';
+import type { RunRecord } from '../engine.types';
+import type { StoreLease } from './lease/store-lease';
+import {
+  type LeaseOptions,
+  type RegisteredApp,
+  type RunFilter,
+  type RunStore,
+  runMatches,
+  type StoreBatch,
+} from './run-store';
 
 /** @internal The one query method both `pg` and PGlite offer. */
 export interface SqlClient {
@@ -9,7 +17,8 @@ export interface SqlClient {
 
 /**
  * @internal Run state in PostgreSQL tables, shared by the `pg` and PGlite stores: one JSON document
- * per run (written after every transition), the event ids seen, and the registered app.
+ * per run, the event ids accepted, and the registered app. A batch is one statement (data-modifying
+ * CTEs), so it is atomic without a transaction block and costs one round trip.
  */
 export class SqlRunStore implements RunStore {
   private readonly schema: string;
@@ -18,7 +27,8 @@ export class SqlRunStore implements RunStore {
   constructor(
     private readonly client: SqlClient,
     schema: string,
-    private readonly onClose: () => Promise<void>,
+    private readonly lease: StoreLease,
+    private readonly lifecycle: { open?: () => Promise<void>; close: () => Promise<void> },
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new EngineConfigurationError(
@@ -30,8 +40,11 @@ export class SqlRunStore implements RunStore {
   }
 
   async init(): Promise<void> {
+    await this.lifecycle.open?.();
     const s = this.schema;
-    // One statement, so that two engines starting at once serialise on the advisory lock.
+    // One statement, so that two engines starting at once serialise on the advisory lock. The state
+    // is text, not jsonb: the engine never queries inside it, and jsonb refuses "\u0000", which an
+    // app's step output may hold.
     await this.client.query(`
       DO $$ BEGIN
         PERFORM pg_advisory_xact_lock(hashtext('sagaline-engine:${s}'));
@@ -41,26 +54,61 @@ export class SqlRunStore implements RunStore {
           function_id text NOT NULL,
           status text NOT NULL,
           event_id text NOT NULL,
-          state jsonb NOT NULL,
+          state text NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         );
+        IF (SELECT data_type FROM information_schema.columns
+            WHERE table_schema = '${s}' AND table_name = 'runs' AND column_name = 'state') <> 'text' THEN
+          ALTER TABLE ${s}.runs ALTER COLUMN state TYPE text USING state::text;
+        END IF;
         CREATE INDEX IF NOT EXISTS runs_function_status ON ${s}.runs (function_id, status);
         CREATE INDEX IF NOT EXISTS runs_event ON ${s}.runs (event_id);
+        CREATE INDEX IF NOT EXISTS runs_running ON ${s}.runs (id) WHERE status = 'running';
         CREATE TABLE IF NOT EXISTS ${s}.events (id text PRIMARY KEY, name text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
         CREATE TABLE IF NOT EXISTS ${s}.apps (app_id text PRIMARY KEY, registration jsonb NOT NULL);
       END $$;`);
   }
 
-  async saveRun(run: RunRecord): Promise<void> {
+  acquireLease(options: LeaseOptions): Promise<void> {
+    return this.lease.acquire(options);
+  }
+
+  async commit(batch: StoreBatch): Promise<void> {
+    if (batch.events.length === 0 && batch.runs.length === 0) return;
+    const s = this.schema;
     await this.client.query(
-      `INSERT INTO ${this.schema}.runs (id, function_id, status, event_id, state) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, updated_at = now()`,
-      [run.id, run.functionId, run.status, run.event.id, JSON.stringify(run)],
+      `WITH accepted AS (
+         INSERT INTO ${s}.events (id, name) SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (id) DO NOTHING
+       ), saved AS (
+         INSERT INTO ${s}.runs (id, function_id, status, event_id, state)
+         SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, updated_at = now()
+       )
+       SELECT 1`,
+      [
+        batch.events.map((event) => event.id),
+        batch.events.map((event) => event.name),
+        batch.runs.map((run) => run.id),
+        batch.runs.map((run) => run.functionId),
+        batch.runs.map((run) => run.status),
+        batch.runs.map((run) => run.event.id),
+        batch.runs.map((run) => JSON.stringify(run)),
+      ],
     );
   }
 
+  async knownEvents(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.client.query<{ id: string }>(
+      `SELECT id FROM ${this.schema}.events WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const { rows } = await this.client.query<{ state: RunRecord | string }>(
+    const { rows } = await this.client.query<{ state: string }>(
       `SELECT state FROM ${this.schema}.runs WHERE id = $1`,
       [runId],
     );
@@ -74,7 +122,7 @@ export class SqlRunStore implements RunStore {
     const functionIds = filter.functionId
       ? [filter.functionId, ...(app ? [`${app.appId}-${filter.functionId}`] : [])]
       : null;
-    const { rows } = await this.client.query<{ state: RunRecord | string }>(
+    const { rows } = await this.client.query<{ state: string }>(
       `SELECT state FROM ${this.schema}.runs
        WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
          AND ($2::text[] IS NULL OR function_id = ANY($2::text[]))
@@ -83,14 +131,6 @@ export class SqlRunStore implements RunStore {
       [statuses, functionIds, filter.eventId || null],
     );
     return rows.map((row) => parseState(row.state)).filter((run) => runMatches(run, filter, app?.appId));
-  }
-
-  async recordEvent(event: EngineEvent): Promise<boolean> {
-    const { rows } = await this.client.query(
-      `INSERT INTO ${this.schema}.events (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.name],
-    );
-    return rows.length === 1;
   }
 
   async saveApp(app: RegisteredApp): Promise<void> {
@@ -110,7 +150,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
-    await this.onClose();
+    await this.lease.release();
+    await this.lifecycle.close();
   }
 }
 
