@@ -89,6 +89,9 @@ export class EngineStoppedError extends EmbeddedEngineError {
     /** Why it stopped. */
     readonly reason: string,
   ) {
-    super('ENGINE_STOPPED', `The embedded engine stopped before the change was stored (${reason}); nothing was accepted.`);
+    super(
+      'ENGINE_STOPPED',
+      `The embedded engine stopped before the change was stored (${reason}); nothing was accepted.`,
+    );
   }
 }

@@ -4,10 +4,12 @@ export {
   AppSyncError,
   EmbeddedEngineError,
   EngineConfigurationError,
+  EngineLeaseError,
+  EngineStoppedError,
   UnsupportedFeatureError,
   WaitForRunTimeoutError,
 } from './engine.errors';
-export type { EmbeddedEngineOptions, EngineLogger } from './engine.options';
+export { DEFAULT_REDACTED_FIELDS, type EmbeddedEngineOptions, type EngineLogger } from './engine.options';
 export type {
   ConcurrencyLimit,
   EngineEvent,
@@ -22,4 +24,4 @@ export type {
 export { MemoryRunStore } from './store/memory-run-store';
 export { PgliteRunStore, type PgliteRunStoreOptions } from './store/pglite-run-store';
 export { PostgresRunStore, type PostgresRunStoreOptions } from './store/postgres-run-store';
-export type { RegisteredApp, RunFilter, RunStore } from './store/run-store';
+export type { LeaseOptions, RegisteredApp, RunFilter, RunStore, StoreBatch } from './store/run-store';

@@ -106,22 +106,35 @@ describe("saga states rebuilt from the embedded engine's run data, on its Postgr
       // a run that failed outside the saga's steps (here: after its first step) ends as `failed`
       const event = { id: 'evt-failed', name: 'shop/order.created', data: { orderId: 'failed' }, ts: 1 };
       const reserved = { ok: true, value: { reservationId: 'r-failed' }, startedAt: 2, endedAt: 3 };
-      await runs.saveRun({
-        id: 'run-failed',
-        functionId: 'shop-order-saga',
-        event,
-        events: [event],
-        status: 'failed',
-        error: { name: 'Error', message: 'the state store was unreachable' },
-        createdAt: 1,
-        endedAt: 4,
-        steps: {},
-        stack: [],
-        timeline: [
-          { id: 'h1', name: 'reserve', kind: 'run', attempts: 1, output: reserved, startedAt: 2, endedAt: 3 },
+      await runs.commit({
+        events: [],
+        runs: [
+          {
+            id: 'run-failed',
+            functionId: 'shop-order-saga',
+            event,
+            events: [event],
+            status: 'failed',
+            error: { name: 'Error', message: 'the state store was unreachable' },
+            createdAt: 1,
+            endedAt: 4,
+            steps: {},
+            stack: [],
+            timeline: [
+              {
+                id: 'h1',
+                name: 'reserve',
+                kind: 'run',
+                attempts: 1,
+                output: reserved,
+                startedAt: 2,
+                endedAt: 3,
+              },
+            ],
+            pending: [],
+            forcePlan: false,
+          },
         ],
-        pending: [],
-        forcePlan: false,
       });
       expect(await store.get('run-failed')).toMatchObject({
         status: 'failed',

@@ -1,11 +1,5 @@
 import type { RunRecord } from '../engine.types';
-import {
-  type RegisteredApp,
-  type RunFilter,
-  type RunStore,
-  runMatches,
-  type StoreBatch,
-} from './run-store';
+import { type RegisteredApp, type RunFilter, type RunStore, runMatches, type StoreBatch } from './run-store';
 
 /** Keeps everything in memory: the default, lost when the process ends (so it needs no lease). */
 export class MemoryRunStore implements RunStore {

@@ -1,5 +1,5 @@
 import type { Client, Pool } from 'pg';
-import { PostgresAdvisoryLease, leaseConnection } from './lease/postgres-lease';
+import { leaseConnection, PostgresAdvisoryLease } from './lease/postgres-lease';
 import { SqlRunStore } from './sql-run-store';
 
 /** Options of `PostgresRunStore`. */

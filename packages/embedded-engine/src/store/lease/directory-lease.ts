@@ -24,7 +24,11 @@ export class DirectoryLease implements StoreLease {
     const describe = `the PGlite directory ${dir}`;
     if (process.platform === 'linux') {
       const name = `\0sagaline-engine:${createHash('sha256').update(dir).digest('hex')}`;
-      await retryUntilHeld(async () => (this.server = await bindAbstract(name)) !== undefined, waitMs, describe);
+      const held = async () => {
+        this.server = await bindAbstract(name);
+        return this.server !== undefined;
+      };
+      await retryUntilHeld(held, waitMs, describe);
       return;
     }
     const file = join(dir, '.sagaline-engine.lock');

@@ -54,7 +54,8 @@ export class PostgresAdvisoryLease implements StoreLease {
 /** @internal Opens the lease's own connection with a pool's settings. */
 export function leaseConnection(ClientClass: typeof Client, config: ClientConfig): () => Promise<Client> {
   return async () => {
-    const client = new ClientClass(config);
+    // Named, so that an operator sees in pg_stat_activity which session holds an engine's store.
+    const client = new ClientClass({ ...config, application_name: 'sagaline-engine-lease' });
     await client.connect();
     return client;
   };
