@@ -31,8 +31,10 @@ export function packageTestConfig(overrides: ViteUserConfig['test'] = {}): ViteU
     resolve: { alias: workspaceAliases },
     test: {
       include: ['test/**/*.test.ts'],
-      testTimeout: 20_000,
-      hookTimeout: 30_000,
+      // Deadlines, not expectations: generous, so that a busy machine (CI beside other work, PGlite's
+      // WASM start-up on a loaded core) slows the suite down without failing it.
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
       // CI adds a JSON report per package, which scripts/test-summary.mjs adds up.
       reporters: process.env.CI ? ['default', 'json'] : ['default'],
       outputFile: process.env.CI ? { json: 'test-results.json' } : undefined,

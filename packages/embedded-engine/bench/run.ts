@@ -1,8 +1,13 @@
 // The engine's cost: a five-step function run end to end through the real serve endpoint, in both
 // protocol modes. "Engine overhead per step" compares each run with a bare driver that sends the
-// same Call Requests back to back with no engine at all (the floor any executor pays).
+// same Call Requests back to back with no engine at all (the floor any executor pays). A second
+// table shows what durability costs: the same runs on the memory store (nothing to store) and on
+// the PGlite and PostgreSQL stores, where every transition is stored before the next request.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -12,7 +17,8 @@ import {
   InngestModule,
   InngestService,
 } from '@sagaline/nestjs-inngest';
-import type { EmbeddedEngine } from '../src';
+import pg from 'pg';
+import { type EmbeddedEngine, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const CONCURRENCY = 8;
@@ -27,9 +33,11 @@ class FiveSteps {
   }
 }
 
-async function startApp(checkpointing: boolean) {
+async function startApp(checkpointing: boolean, store?: RunStore) {
   @Module({
-    imports: [InngestModule.forRoot({ appId: 'bench', mode: 'embedded', embedded: { checkpointing } })],
+    imports: [
+      InngestModule.forRoot({ appId: 'bench', mode: 'embedded', embedded: { checkpointing, store } }),
+    ],
     providers: [FiveSteps],
   })
   class BenchModule {}
@@ -132,6 +140,46 @@ async function main() {
     `| bare driver, no engine (floor) | - | ${quantile(floor, 0.5).toFixed(2)} | ${quantile(floor, 0.99).toFixed(2)} | 0 |`,
   );
   console.log('\nOverhead per step = (mean engine run time - mean bare-driver run time) / 5 steps.');
+  await durabilityCost();
+}
+
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Runs/s and latency per store, in one process and one sitting, each against the memory store. */
+async function durabilityCost() {
+  const dir = await mkdtemp(join(tmpdir(), 'engine-bench-'));
+  const schema = `engine_bench_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  const stores: Array<[string, () => Promise<RunStore | undefined>]> = [
+    ['memory (not durable)', async () => undefined],
+    ['PGlite on disk', () => PgliteRunStore.create({ dataDir: join(dir, 'engine') })],
+    ['PostgreSQL', () => PostgresRunStore.create({ connectionString: POSTGRES_URL, schema })],
+  ];
+  const results: Array<{ name: string; perSecond: number; p50: number }> = [];
+  try {
+    for (const [name, create] of stores) {
+      const subject = await startApp(true, await create());
+      await latencies(subject, 30); // warm-up
+      const times = (await latencies(subject, RUNS)).sort((a, b) => a - b);
+      const perSecond = await throughput(subject, RUNS);
+      results.push({ name, perSecond, p50: quantile(times, 0.5) });
+      await subject.app.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+  const [memory] = results;
+  console.log(`\nDurability cost, checkpointing, ${RUNS} runs per store\n`);
+  console.log('| store | runs/s (8 in flight) | vs memory | event→completion p50 ms | vs memory |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const { name, perSecond, p50 } of results) {
+    console.log(
+      `| ${name} | ${perSecond.toFixed(0)} | ${(perSecond / memory!.perSecond).toFixed(2)}x | ${p50.toFixed(2)} | ${(p50 / memory!.p50).toFixed(2)}x |`,
+    );
+  }
 }
 
 main().catch((error) => {

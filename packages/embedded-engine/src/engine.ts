@@ -3,6 +3,7 @@ import { retryAfterDelay, retryDelay } from './backoff';
 import { type Clock, systemClock } from './clock';
 import {
   AppSyncError,
+  EngineConfigurationError,
   EngineStoppedError,
   UnsupportedFeatureError,
   WaitForRunTimeoutError,
@@ -106,6 +107,7 @@ export class EmbeddedEngine {
   readonly eventKey: string;
 
   private constructor(private readonly options: EmbeddedEngineOptions) {
+    validateOptions(options);
     this.store = options.store ?? new MemoryRunStore();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? quietLogger;
@@ -141,11 +143,11 @@ export class EmbeddedEngine {
   }
 
   private async boot(): Promise<void> {
-    await this.store.acquireLease({
-      waitMs: this.options.leaseWaitMs ?? 10_000,
-      onLost: (error) => this.halt(`it lost its store lease: ${error.message}`),
-    });
     try {
+      await this.store.acquireLease({
+        waitMs: this.options.leaseWaitMs ?? 10_000,
+        onLost: (error) => this.halt(`it lost its store lease: ${error.message}`),
+      });
       await this.store.init();
       this.server = await startEngineServer(this, {
         port: this.options.port,
@@ -773,6 +775,29 @@ export class EmbeddedEngine {
     await this.commits.close(new EngineStoppedError('it is closed'));
     await this.server?.close();
     await this.store.close();
+  }
+}
+
+/** Refuses options the engine could not honour, naming the option and the fix. */
+function validateOptions(options: EmbeddedEngineOptions): void {
+  const { leaseWaitMs, signingKey, eventKey } = options;
+  if (leaseWaitMs !== undefined && !(typeof leaseWaitMs === 'number' && leaseWaitMs >= 0)) {
+    throw new EngineConfigurationError(
+      'leaseWaitMs',
+      `leaseWaitMs must be a number of milliseconds, 0 or more (Infinity to wait for ever); got ${String(leaseWaitMs)}.`,
+    );
+  }
+  if (signingKey !== undefined && !/^signkey-\w+-([0-9a-f]{2})+$/i.test(signingKey)) {
+    throw new EngineConfigurationError(
+      'signingKey',
+      'signingKey must have Inngest\'s format, "signkey-<env>-<hex>" (e.g. "signkey-prod-" and 64 hex digits), or be left unset for a fresh key per process.',
+    );
+  }
+  if (eventKey !== undefined && !/^[\w.~-]+$/.test(eventKey)) {
+    throw new EngineConfigurationError(
+      'eventKey',
+      'eventKey must be a non-empty string of letters, digits, "-", "_", "." or "~" (it is a path segment of /e/<key>), or be left unset for a fresh key per process.',
+    );
   }
 }
 

@@ -119,3 +119,17 @@ describe('losing the PostgreSQL lease', () => {
     }
   });
 });
+
+describe('options', () => {
+  it.each([
+    [{ leaseWaitMs: -1 }, 'leaseWaitMs'],
+    [{ signingKey: 'not-a-key' }, 'signingKey'],
+    [{ signingKey: 'signkey-test-xyz' }, 'signingKey'],
+    [{ eventKey: 'a/b' }, 'eventKey'],
+    [{ eventKey: '' }, 'eventKey'],
+  ])('refuses %o, naming the option', async (options, option) => {
+    const attempt = EmbeddedEngine.start(options);
+    await expect(attempt).rejects.toMatchObject({ code: 'ENGINE_CONFIGURATION', option });
+    await expect(attempt).rejects.toThrow(option);
+  });
+});
