@@ -5,6 +5,7 @@ import { ConformanceFunctions, Probe } from './support/functions';
 import { waitFor } from './support/wait-for';
 
 const HOUR = 3_600_000;
+const INSPECTION_TOKEN = 'conformance-inspection-token';
 let ticketCounter = 0;
 const ticket = () => `t-${++ticketCounter}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -27,6 +28,7 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
       clock,
       checkpointing,
       retryBackoffScale: 0,
+      inspection: { token: INSPECTION_TOKEN },
     });
   });
 
@@ -222,17 +224,19 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
     expect(runs.at(-1)!.output).toBe('inngest/scheduled.timer');
   });
 
-  it('serves the runs as JSON under /_engine', async () => {
+  it('serves the runs as JSON under /_engine to the holder of the inspection token', async () => {
     const result = await run('conf/three-steps', { input: 'http' });
-    const list = (await (
-      await fetch(`${subject.engine.baseUrl}/_engine/runs?functionId=three-steps&status=completed`)
-    ).json()) as {
+    const inspect = async (path: string) =>
+      (
+        await fetch(`${subject.engine.baseUrl}${path}`, {
+          headers: { authorization: `Bearer ${INSPECTION_TOKEN}` },
+        })
+      ).json();
+    const list = (await inspect('/_engine/runs?functionId=three-steps&status=completed')) as {
       runs: Array<{ id: string }>;
     };
     expect(list.runs.map((r) => r.id)).toContain(result.id);
-    const one = (await (await fetch(`${subject.engine.baseUrl}/_engine/runs/${result.id}`)).json()) as {
-      output: string;
-    };
+    const one = (await inspect(`/_engine/runs/${result.id}`)) as { output: string };
     expect(one.output).toBe('http-a-b-c');
   });
 });

@@ -26,11 +26,21 @@ export interface InngestModuleOptions {
    * `INNGEST_SIGNING_KEY` set → `cloud`; otherwise `embedded`.
    */
   mode?: InngestMode;
-  /** Key for sending events (`INNGEST_EVENT_KEY` when unset). Not needed in `dev` and `embedded`. */
+  /**
+   * Key for sending events (`INNGEST_EVENT_KEY` when unset). Not needed in `dev`. In `embedded`,
+   * the key the engine's event API requires: a fresh random one per process unless set here.
+   */
   eventKey?: string;
-  /** Key that signs and verifies requests in `cloud` mode (`INNGEST_SIGNING_KEY` when unset). */
+  /**
+   * Key that signs and verifies requests in `cloud` mode (`INNGEST_SIGNING_KEY` when unset). In
+   * `embedded`, the key the engine signs Call Requests with (`signkey-<env>-<hex>`): a fresh random
+   * one per process unless set here; the environment variable is not read in this mode.
+   */
   signingKey?: string;
-  /** The previous signing key, accepted during a key rotation (`INNGEST_SIGNING_KEY_FALLBACK`). */
+  /**
+   * The previous signing key, accepted during a key rotation (`INNGEST_SIGNING_KEY_FALLBACK`).
+   * Ignored in `embedded`: the engine signs with one key only.
+   */
   signingKeyFallback?: string;
   /** URL of the Inngest server, e.g. a self-hosted Inngest or a Dev Server on another port. */
   baseUrl?: string;
@@ -114,7 +124,21 @@ export function validateOptions(
         "or use mode 'embedded'.",
     );
   }
+  if (mode === 'embedded' && options.signingKey && !SIGNING_KEY_FORMAT.test(options.signingKey)) {
+    throw new InngestConfigurationError(
+      'signingKey',
+      'In mode "embedded" the `signingKey` option is the key the engine signs Call Requests with, and ' +
+        "must have Inngest's format `signkey-<env>-<hex>` (e.g. `signkey-local-` and 64 hex digits). " +
+        'Leave it unset for a fresh key per process.',
+    );
+  }
 }
+
+/**
+ * Inngest's signing key format. The SDK hashes the hex body of the key for its bearer token, so a
+ * key of another shape would make every call to the embedded engine fail with 401.
+ */
+const SIGNING_KEY_FORMAT = /^signkey-\w+-(?:[0-9a-f]{2})+$/i;
 
 /** Normalises a serve path to start with one slash and end without one. */
 export function normalizePath(path: string): string {

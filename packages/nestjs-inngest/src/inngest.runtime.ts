@@ -14,6 +14,13 @@ import { createNestInngestLogger } from './nest-inngest.logger';
 export interface EmbeddedExecutor {
   /** Base URL the SDK sends events, registrations and checkpoints to. */
   readonly baseUrl: string;
+  /**
+   * The key the executor signs Call Requests with. The client gets it and runs in the SDK's cloud
+   * mode, so the serve endpoint refuses unsigned and forged requests exactly as with Inngest Cloud.
+   */
+  readonly signingKey: string;
+  /** The key the executor's event API requires; the client sends events with it. */
+  readonly eventKey: string;
   /** Asks the app at `serveUrl` to sync, as an Inngest server does; resolves once stored. */
   syncApp(serveUrl: string): Promise<void>;
   /** Stops the executor and every timer it holds. */
@@ -64,6 +71,9 @@ async function startEmbeddedEngine(options: InngestModuleOptions): Promise<Embed
   }
   return engineModule.EmbeddedEngine.start({
     logger: new Logger('InngestEmbeddedEngine'),
+    // Keys the user chose (a fixed key outlives restarts); otherwise the engine makes its own.
+    ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+    ...(options.eventKey ? { eventKey: options.eventKey } : {}),
     ...options.embedded,
   });
 }
@@ -78,11 +88,17 @@ export async function createInngestRuntime(
   const engine = mode === 'embedded' ? await startEmbeddedEngine(options) : null;
   const client = new Inngest({
     id: options.appId,
-    isDev: mode !== 'cloud',
-    baseUrl: engine?.baseUrl ?? options.baseUrl,
-    eventKey: options.eventKey ?? (engine ? 'embedded' : undefined),
-    signingKey: options.signingKey,
-    signingKeyFallback: options.signingKeyFallback,
+    // Embedded runs in the SDK's cloud mode: dev mode skips signature checks entirely, which let
+    // any local process run any function with any payload.
+    isDev: mode === 'dev',
+    ...(engine
+      ? { baseUrl: engine.baseUrl, eventKey: engine.eventKey, signingKey: engine.signingKey }
+      : {
+          baseUrl: options.baseUrl,
+          eventKey: options.eventKey,
+          signingKey: options.signingKey,
+          signingKeyFallback: options.signingKeyFallback,
+        }),
     middleware: options.middleware,
     checkpointing: options.checkpointing,
     logger: options.logger ?? createNestInngestLogger(),

@@ -168,6 +168,14 @@ describe('InngestModule wiring', () => {
     await expect(attempt).rejects.toThrow('set the INNGEST_SIGNING_KEY environment variable');
   });
 
+  it('fails start-up in embedded mode with a signing key not in Inngest’s format, before starting an engine', async () => {
+    const attempt = compile({
+      imports: [InngestModule.forRoot({ appId: 'shop', mode: 'embedded', signingKey: 'my-secret' })],
+    });
+    await expect(attempt).rejects.toThrow(InngestConfigurationError);
+    await expect(attempt).rejects.toThrow("must have Inngest's format `signkey-<env>-<hex>`");
+  });
+
   it('fails start-up without an appId', async () => {
     const attempt = compile({ imports: [InngestModule.forRoot({ ...devOptions, appId: ' ' })] });
     await expect(attempt).rejects.toThrow('InngestModule needs an `appId`');

@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmbeddedEngine, EngineEventInput } from '../engine';
-import type { RunStatus } from '../engine.types';
+import { EngineConfigurationError } from '../engine.errors';
+import type { RunRecord, RunStatus } from '../engine.types';
+import { hashSigningKey, secretsEqual } from '../security/keys';
+import { type RedactOption, redactRun } from '../security/redaction';
 
 /** @internal The engine's HTTP face. */
 export interface EngineHttpServer {
@@ -11,18 +14,52 @@ export interface EngineHttpServer {
 
 type EngineApi = Pick<EmbeddedEngine, 'ingest' | 'register' | 'checkpoint' | 'listRuns' | 'getRun'>;
 
+/** @internal Where the engine listens and the secrets every request must prove. */
+export interface EngineServerOptions {
+  /** Default: an ephemeral port. */
+  port?: number;
+  /** Default `127.0.0.1`: only local processes reach the engine. */
+  host?: string;
+  /** The SDK's calls (registration, checkpoints) carry the hash of this key as a bearer token. */
+  signingKey: string;
+  /** `POST /e/<key>` must name this key. */
+  eventKey: string;
+  /** The inspection API is served only when set, and then to holders of the token. */
+  inspection?: { token: string };
+  /** What the inspection API hides; `DEFAULT_REDACTED_FIELDS` when unset. */
+  redact?: RedactOption;
+}
+
+/** What a route needs besides the request: the engine and the secrets to check. */
+interface Context {
+  engine: EngineApi;
+  options: EngineServerOptions;
+  /** The bearer token the SDK sends in cloud mode: `hashSigningKey(signingKey)`. */
+  sdkToken: string;
+}
+
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
  * @internal Serves what the SDK calls (event API, registration, checkpoints) and the engine's own
- * inspection API under `/_engine`.
+ * inspection API under `/_engine`. Every route is authenticated before its body is read: the event
+ * API by the event key in its path, the SDK's calls by the hashed signing key (the bearer token the
+ * SDK sends to Inngest Cloud), the inspection API by its own token, and it is not served at all
+ * unless enabled.
  */
 export async function startEngineServer(
   engine: EngineApi,
-  options: { port?: number; host?: string },
+  options: EngineServerOptions,
 ): Promise<EngineHttpServer> {
+  if (options.inspection && !options.inspection.token) {
+    throw new EngineConfigurationError(
+      'inspection',
+      'The inspection API needs a token: pass `inspection: { token }` with a secret string, or leave `inspection` unset to keep it off.',
+    );
+  }
+  const context: Context = { engine, options, sdkToken: hashSigningKey(options.signingKey) };
   const server = createServer((req, res) => {
-    route(engine, req, res).catch((error) => reply(res, 500, { message: (error as Error).message }));
+    route(context, req, res).catch((error) => reply(res, 500, { message: (error as Error).message }));
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -40,12 +77,22 @@ export async function startEngineServer(
   };
 }
 
-async function route(engine: EngineApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(context: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { engine, options } = context;
   const url = new URL(req.url ?? '/', 'http://engine');
   const path = url.pathname.replace(/\/+$/, '');
   const method = req.method ?? 'GET';
 
-  if (method === 'POST' && /^\/e\/[^/]+$/.test(path)) {
+  const eventKey = /^\/e\/([^/]+)$/.exec(path);
+  if (method === 'POST' && eventKey) {
+    if (!secretsEqual(safeDecode(eventKey[1]!), options.eventKey)) {
+      // `status` in the body is what the SDK reads; it then throws "Event key not found".
+      return reply(res, 401, {
+        status: 401,
+        error:
+          "Event key not found: send events with the app's Inngest client, which holds the engine's event key.",
+      });
+    }
     const body = await readJson(req);
     const events = (Array.isArray(body) ? body : [body]) as EngineEventInput[];
     const invalid = events.findIndex(
@@ -55,28 +102,78 @@ async function route(engine: EngineApi, req: IncomingMessage, res: ServerRespons
     return reply(res, 200, { ids: await engine.ingest(events), status: 200 });
   }
   if (method === 'POST' && path === '/fn/register') {
+    // The SDK reads `status` from the body, not the HTTP status: without it a refusal counts as a sync.
+    if (!hasBearer(req, context.sdkToken)) return reply(res, 401, unauthorizedSdkCall);
     return reply(res, 200, await engine.register((await readJson(req)) as never));
   }
   const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(path);
   if (method === 'POST' && checkpoint) {
-    // Never 409: the SDK treats it as a stale dispatch and fails the run for good.
-    engine.checkpoint(decodeURIComponent(checkpoint[1]!), (await readJson(req)) as never);
+    if (!hasBearer(req, context.sdkToken)) return reply(res, 401, unauthorizedSdkCall);
+    // Never 409: the SDK treats it as a stale dispatch and fails the run for good. The reply waits
+    // for the steps to be stored, since the SDK moves on to the next step as soon as it has it.
+    await engine.checkpoint(safeDecode(checkpoint[1]!), (await readJson(req)) as never);
     return reply(res, 200, {});
   }
+  if (path === '/_engine' || path.startsWith('/_engine/')) return inspect(context, req, res, url, path);
+  return reply(res, 404, { message: `The embedded engine does not serve ${method} ${path}.` });
+}
+
+/** The inspection API: off unless enabled, then only for holders of the token, always redacted. */
+async function inspect(
+  { engine, options }: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  path: string,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (!options.inspection) {
+    return reply(res, 404, {
+      message: `The embedded engine does not serve ${method} ${path}: the inspection API is off. Start the engine with \`inspection: { token }\` to enable it.`,
+    });
+  }
+  if (!hasBearer(req, options.inspection.token)) {
+    res.setHeader('www-authenticate', 'Bearer realm="embedded-engine"');
+    return reply(res, 401, {
+      message: 'The inspection API needs `Authorization: Bearer <inspection token>`.',
+    });
+  }
+  const redact = (run: RunRecord) => redactRun(run, options.redact);
   if (method === 'GET' && path === '/_engine/runs') {
     const status = url.searchParams.getAll('status') as RunStatus[];
     const runs = await engine.listRuns({
       functionId: url.searchParams.get('functionId') ?? undefined,
       status: status.length > 0 ? status : undefined,
     });
-    return reply(res, 200, { runs });
+    return reply(res, 200, { runs: runs.map(redact) });
   }
   const run = /^\/_engine\/runs\/([^/]+)$/.exec(path);
   if (method === 'GET' && run) {
-    const found = await engine.getRun(decodeURIComponent(run[1]!));
-    return found ? reply(res, 200, found) : reply(res, 404, { message: `No run ${run[1]}.` });
+    const found = await engine.getRun(safeDecode(run[1]!));
+    return found ? reply(res, 200, redact(found)) : reply(res, 404, { message: `No run ${run[1]}.` });
   }
   return reply(res, 404, { message: `The embedded engine does not serve ${method} ${path}.` });
+}
+
+const unauthorizedSdkCall = {
+  status: 401,
+  error:
+    "Unauthorized: calls to the embedded engine need `Authorization: Bearer <hashed signing key>`, which the app's Inngest client sends.",
+};
+
+/** Whether the request carries `Authorization: Bearer <expected>`, compared in constant time. */
+function hasBearer(req: IncomingMessage, expected: string): boolean {
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return secretsEqual(token, expected);
+}
+
+/** A path segment decoded, or as given when it is not valid percent-encoding (it then matches nothing). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -22,7 +22,9 @@ export function generateEventKey(): string {
 export function signRequestBody(body: unknown, signingKey: string, nowMs = Date.now()): string {
   const t = Math.round(nowMs / 1000);
   const key = signingKey.replace(SIGNING_KEY_PREFIX, '');
-  const s = createHmac('sha256', key).update(`${canonicalize(body)}${t}`).digest('hex');
+  const s = createHmac('sha256', key)
+    .update(`${canonicalize(body)}${t}`)
+    .digest('hex');
   return `t=${t}&s=${s}`;
 }
 

@@ -27,11 +27,17 @@ import type { FrameworkHandler, ServeEndpoint } from './serve-handler';
  * @internal Mounts the serve endpoint on the app's HTTP adapter (Express or Fastify), builds the
  * SDK handler once every function is registered, syncs with the embedded engine once the app
  * listens, and stops the engine with the app.
+ *
+ * In embedded mode the handler is built only once the app listens, with the URL it syncs
+ * (`serveOrigin` and `servePath`) pinned: left to itself the SDK derives the URL it registers from
+ * each sync request's `Host` header, so a forged `PUT` could point the engine, and the events it
+ * sends, at another port.
  */
 @Injectable()
 export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('InngestModule');
   private handler?: FrameworkHandler;
+  private functions?: ReturnType<InngestFunctionRegistry['seal']>;
   private listening?: Subscription;
 
   constructor(
@@ -58,16 +64,21 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
       );
     }
     if (this.runtime.engine) {
-      this.listening = this.adapterHost.listen$.subscribe(() => void this.syncWithEngine(endpoint.path));
+      // Nest emits listen$ synchronously in the server's listen callback, so the pinned handler is
+      // in place before the first request is read.
+      this.listening = this.adapterHost.listen$.subscribe(() => {
+        const serveUrl = this.listeningUrl(endpoint.path);
+        if (!serveUrl) return;
+        this.handler = this.createHandler(serveUrl);
+        void this.syncWithEngine(serveUrl);
+      });
     }
   }
 
   onApplicationBootstrap(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    if (!adapter) return;
-    const functions = this.registry.seal();
-    const serve = adapter.getType() === 'fastify' ? serveFastify : serveExpress;
-    this.handler = serve({ client: this.runtime.client, functions }) as FrameworkHandler;
+    if (!this.adapterHost.httpAdapter) return;
+    this.functions = this.registry.seal();
+    if (!this.runtime.engine) this.handler = this.createHandler();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -88,8 +99,13 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
       path,
       bodyLimit,
       handler: () => {
-        if (!this.handler)
-          throw new Error('The Inngest serve endpoint is not ready: the app has not bootstrapped.');
+        if (!this.handler) {
+          throw new Error(
+            this.runtime.engine
+              ? 'The Inngest serve endpoint is not ready: in embedded mode it serves once the app listens on a TCP port.'
+              : 'The Inngest serve endpoint is not ready: the app has not bootstrapped.',
+          );
+        }
         return this.handler;
       },
       onHandled: (method, status) => {
@@ -98,15 +114,30 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
     };
   }
 
-  private async syncWithEngine(path: string): Promise<void> {
+  /** The SDK handler; with `serveUrl`, one that registers that URL whatever the request says. */
+  private createHandler(serveUrl?: URL): FrameworkHandler {
+    const serve = this.adapterHost.httpAdapter.getType() === 'fastify' ? serveFastify : serveExpress;
+    return serve({
+      client: this.runtime.client,
+      functions: this.functions ?? [],
+      ...(serveUrl ? { serveOrigin: serveUrl.origin, servePath: serveUrl.pathname } : {}),
+    }) as FrameworkHandler;
+  }
+
+  /** The loopback URL of the endpoint on the port the app listens on; none for a pipe or socket. */
+  private listeningUrl(path: string): URL | undefined {
     const address = this.adapterHost.httpAdapter.getHttpServer().address() as AddressInfo | string | null;
-    if (!address || typeof address === 'string') return;
+    if (!address || typeof address === 'string') return undefined;
     const host = ['::', '0.0.0.0', ''].includes(address.address)
       ? '127.0.0.1'
       : address.family === 'IPv6'
         ? `[${address.address}]`
         : address.address;
-    const url = `http://${host}:${address.port}${path}`;
+    return new URL(`http://${host}:${address.port}${path}`);
+  }
+
+  private async syncWithEngine(serveUrl: URL): Promise<void> {
+    const url = serveUrl.href;
     try {
       await this.runtime.engine!.syncApp(url);
       this.syncState.markSynced();
