@@ -71,8 +71,15 @@ const DEFAULT_RETRIES = 4;
  * @example
  * ```ts
  * const engine = await EmbeddedEngine.start({ retryBackoffScale: 0.001 });
- * const inngest = new Inngest({ id: 'shop', isDev: true, baseUrl: engine.baseUrl });
- * // serve the functions, then:
+ * // cloud mode: the SDK verifies the engine's signature on every Call Request
+ * const inngest = new Inngest({
+ *   id: 'shop',
+ *   isDev: false,
+ *   baseUrl: engine.baseUrl,
+ *   signingKey: engine.signingKey,
+ *   eventKey: engine.eventKey,
+ * });
+ * // serve the functions (with `serveOrigin: 'http://127.0.0.1:3000'`), then:
  * await engine.syncApp('http://127.0.0.1:3000/api/inngest');
  * await inngest.send({ name: 'order/created', data: { orderId: 'o-1' } });
  * const run = await engine.waitForRun({ functionId: 'price-order', status: 'completed' });

@@ -21,6 +21,7 @@ export type {
   SerializedError,
   StepTimelineEntry,
 } from './engine.types';
+export { REDACTED, type RedactOption, redactRun } from './security/redaction';
 export { MemoryRunStore } from './store/memory-run-store';
 export { PgliteRunStore, type PgliteRunStoreOptions } from './store/pglite-run-store';
 export { PostgresRunStore, type PostgresRunStoreOptions } from './store/postgres-run-store';

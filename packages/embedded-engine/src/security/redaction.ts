@@ -5,13 +5,14 @@ import type { RunRecord } from '../engine.types';
 export const REDACTED = '[redacted]';
 
 /**
- * @internal The engine's `redact` option: field names to hide, or a function that returns the run as
+ * The engine's `redact` option: field names to hide, or a function that returns the run as
  * it may be shown.
  */
 export type RedactOption = readonly string[] | ((run: RunRecord) => RunRecord);
 
 /**
- * @internal A copy of `run` as the inspection API and the logs may show it. With a list of field
+ * A copy of `run` as the inspection API may show it; for any other place that shows runs (a
+ * dashboard, a log line). With a list of field
  * names, every value under a matching key (compared case-insensitively, at any depth) in the
  * events' data, the output, the error, the memoized step results and the timeline's outputs and
  * errors becomes `"[redacted]"`. A function gets a deep copy, so whatever it does cannot reach the
