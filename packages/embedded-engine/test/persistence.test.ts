@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type InngestContext, InngestFunction } from '@sagaline/nestjs-inngest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
+import { type EngineEvent, ManualClock, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
 import { startEmbeddedApp } from './support/embedded-app';
 import { waitFor } from './support/wait-for';
 
@@ -125,19 +125,7 @@ describe.each<[string, () => Promise<RunStore>]>([
 
   it('commits events and runs together, the last state of a run winning', async () => {
     const event = { id: 'evt-3', name: 'a/b', data: { text: 'nul \u0000 byte' }, ts: 1 };
-    const run = {
-      id: 'r3',
-      functionId: 'elsewhere-x',
-      status: 'running' as const,
-      event,
-      events: [event],
-      createdAt: 1,
-      steps: {},
-      stack: [],
-      timeline: [],
-      pending: [],
-      forcePlan: false,
-    };
+    const run = { ...runOf(event), id: 'r3', functionId: 'elsewhere-x', status: 'running' as const };
     await store.commit({ events: [event], runs: [run] });
     await store.commit({ events: [], runs: [{ ...run, status: 'cancelled', endedAt: 2 }] });
     expect(await store.getRun('r3')).toMatchObject({ status: 'cancelled', endedAt: 2, event });
@@ -145,17 +133,7 @@ describe.each<[string, () => Promise<RunStore>]>([
   });
 
   it('saves and lists runs by function and status', async () => {
-    const event = { id: 'evt-2', name: 'a/b', data: { n: 1 }, ts: 1 };
-    const base = {
-      event,
-      events: [event],
-      createdAt: 1,
-      steps: {},
-      stack: [],
-      timeline: [],
-      pending: [],
-      forcePlan: false,
-    };
+    const base = runOf({ id: 'evt-2', name: 'a/b', data: { n: 1 }, ts: 1 });
     await store.commit({
       events: [],
       runs: [
@@ -174,6 +152,20 @@ describe.each<[string, () => Promise<RunStore>]>([
     expect((await store.loadApp())?.appId).toBe('app');
   });
 });
+
+/** The fields of a fresh run of `event`, less its id, function and status. */
+function runOf(event: EngineEvent) {
+  return {
+    event,
+    events: [event],
+    createdAt: 1,
+    steps: {},
+    stack: [],
+    timeline: [],
+    pending: [],
+    forcePlan: false,
+  };
+}
 
 let adminPool: pg.Pool | undefined;
 function admin(): pg.Pool {
