@@ -61,6 +61,9 @@ interface Op {
 }
 
 const FINAL_STATUSES: RunStatus[] = ['completed', 'failed', 'cancelled'];
+const LIFECYCLE_TRIGGERS = new Set(['inngest/function.failed', 'inngest/function.finished']);
+/** The server's expiry of an invoke given no timeout (`InvokeFunctionOpts.Expires`): a year. */
+const INVOKE_DEFAULT_TIMEOUT_MS = 365 * 86_400_000;
 const DEFAULT_RETRIES = 4;
 
 /**
@@ -394,9 +397,16 @@ export class EmbeddedEngine {
   }
 
   /** Once nothing is pending, the SDK is asked what comes next (discovery). */
-  private continueRun(run: RunRecord): void {
-    if (run.status !== 'running' || run.pending.length > 0) return;
-    run.forcePlan = false;
+  private continueRun(run: RunRecord, raceBranchEnded = false): void {
+    if (run.status !== 'running') return;
+    if (run.pending.length > 0) {
+      // A race goes on as soon as one branch ends (the server's ParallelModeRace); the other
+      // branches keep running.
+      const discovering = run.pending.some((work) => work.kind === 'call' && work.stepId === 'step');
+      if (!raceBranchEnded || discovering) return;
+    } else {
+      run.forcePlan = false;
+    }
     this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
   }
 
@@ -493,7 +503,7 @@ export class EmbeddedEngine {
         this.applyOp(run, work, op, headers, maxAttempts);
         if (run.status !== 'running') return;
       }
-      this.continueRun(run);
+      this.continueRun(run, work.race === true && work.stepId in run.steps);
       return;
     }
     const noRetry = headers.get('x-inngest-no-retry') === 'true' || (status >= 400 && status < 500);
@@ -555,7 +565,14 @@ export class EmbeddedEngine {
       case 'StepPlanned':
         if (isKnownStep(run, op.id)) return;
         run.forcePlan = true;
-        this.addWork(run, { kind: 'call', stepId: op.id, attempt: 0, dueAt: now, name });
+        this.addWork(run, {
+          kind: 'call',
+          stepId: op.id,
+          attempt: 0,
+          dueAt: now,
+          name,
+          ...(op.opts?.parallelMode === 'race' ? { race: true } : {}),
+        });
         return;
       case 'Sleep':
         if (isKnownStep(run, op.id)) return;
@@ -568,7 +585,9 @@ export class EmbeddedEngine {
         return;
       case 'WaitForEvent': {
         if (isKnownStep(run, op.id)) return;
-        const timeout = parseDuration(op.opts?.timeout) ?? Number.POSITIVE_INFINITY;
+        // A timeout the SDK could not express arrives as "": the server's parser makes that zero, so
+        // the wait expires at once rather than never.
+        const timeout = parseDuration(op.opts?.timeout) ?? 0;
         this.addWork(run, {
           kind: 'wait',
           opId: op.id,
@@ -612,7 +631,7 @@ export class EmbeddedEngine {
       data: { ...(op.opts?.payload?.data ?? {}) },
       ts: now,
     };
-    const timeout = parseDuration(op.opts?.timeout) ?? Number.POSITIVE_INFINITY;
+    const timeout = parseDuration(op.opts?.timeout) ?? INVOKE_DEFAULT_TIMEOUT_MS;
     const child = this.startRun(target, event, { runId: run.id, opId: op.id });
     this.addWork(run, { kind: 'invoke', opId: op.id, name, childRunId: child.id, dueAt: now + timeout });
   }
@@ -659,7 +678,10 @@ export class EmbeddedEngine {
 
     const data = { function_id: run.functionId, run_id: run.id, event: run.event, events: run.events };
     const lifecycle: EngineEventInput[] = [];
-    if (status === 'failed')
+    // As the server does (executor.finalize): a run started by a finish event reports no finish of
+    // its own, or a handler of every `inngest/function.finished` would trigger itself for ever.
+    const reportsFinish = !LIFECYCLE_TRIGGERS.has(run.event.name);
+    if (status === 'failed' && reportsFinish)
       lifecycle.push({
         name: 'inngest/function.failed',
         id: `failed-${run.id}`,
@@ -667,15 +689,16 @@ export class EmbeddedEngine {
       });
     if (status === 'cancelled')
       lifecycle.push({ name: 'inngest/function.cancelled', id: `cancelled-${run.id}`, data });
-    lifecycle.push({
-      name: 'inngest/function.finished',
-      id: `finished-${run.id}`,
-      data: {
-        ...data,
-        ...(status === 'completed' ? { result: run.output } : { error: run.error }),
-        _inngest: { status },
-      },
-    });
+    if (reportsFinish)
+      lifecycle.push({
+        name: 'inngest/function.finished',
+        id: `finished-${run.id}`,
+        data: {
+          ...data,
+          ...(status === 'completed' ? { result: run.output } : { error: run.error }),
+          _inngest: { status },
+        },
+      });
     // Stored with the run's end, in the same transaction: a crash cannot keep one without the other.
     for (const input of lifecycle) {
       this.accept({ id: input.id!, name: input.name, data: input.data ?? {}, ts: this.clock.now() });

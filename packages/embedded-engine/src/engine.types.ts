@@ -85,7 +85,16 @@ export interface StepTimelineEntry {
 
 /** Work a run is waiting for; persisted so that a restarted engine resumes it. */
 export type PendingWork =
-  | { kind: 'call'; stepId: string; attempt: number; dueAt: number; name?: string; startedAt?: number }
+  | {
+      kind: 'call';
+      stepId: string;
+      attempt: number;
+      dueAt: number;
+      name?: string;
+      startedAt?: number;
+      /** A step of a `group.parallel` race: its end asks the SDK what comes next at once. */
+      race?: boolean;
+    }
   | { kind: 'sleep'; opId: string; name: string; dueAt: number }
   | { kind: 'wait'; opId: string; name: string; event: string; if?: string; dueAt: number }
   | { kind: 'invoke'; opId: string; name: string; childRunId: string; dueAt: number };

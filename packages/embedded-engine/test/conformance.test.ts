@@ -150,6 +150,29 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
     expect(result.timeline.map((step) => step.name).sort()).toEqual(['sum', 'x', 'y', 'z']);
   });
 
+  it('asks what comes next as soon as a branch of a race ends, so a branch runs on while another is busy', async () => {
+    // The server's ParallelModeRace: "schedule a discovery request immediately after each parallel
+    // step ends", so sequential steps of one branch run independently of the others.
+    const { ids } = await subject.inngest.send({ name: 'conf/race', data: {} });
+    try {
+      await waitFor(async () => {
+        const [raced] = await subject.engine.listRuns({ eventId: ids[0] });
+        return raced?.timeline.some((step) => step.name === 'fast-2') ?? false;
+      }, 30_000);
+      const [raced] = await subject.engine.listRuns({ eventId: ids[0] });
+      expect(raced!.timeline.map((step) => step.name)).not.toContain('slow');
+    } finally {
+      probe.releaseSlowBranch();
+    }
+    const result = await subject.engine.waitForRun({ eventId: ids[0] });
+    expect(result.output).toBe('fast-2');
+  });
+
+  it('expires at once a waitForEvent whose timeout the SDK sent as "" (it never waits for ever)', async () => {
+    const result = await run('conf/compound-wait', {});
+    expect(result.output).toBe('expired');
+  });
+
   it('retries a step that fails twice, then succeeds', async () => {
     const t = ticket();
     const result = await run('conf/flaky', { ticket: t });

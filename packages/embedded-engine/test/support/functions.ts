@@ -2,9 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { type InngestContext, InngestFunction } from '@sagaline/nestjs-inngest';
 import { NonRetriableError, RetryAfterError, referenceFunction } from 'inngest';
 
+function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
 /** Counts executions, so tests can prove what ran and how often. */
 export class Probe {
   readonly counts = new Map<string, number>();
+  /** Holds the slow branch of a race until a test opens it. */
+  private slowBranch = gate();
   readonly inFlight = { current: 0, max: 0 };
   readonly failures: unknown[] = [];
 
@@ -16,6 +26,16 @@ export class Probe {
 
   count(key: string): number {
     return this.counts.get(key) ?? 0;
+  }
+
+  /** Resolves once `releaseSlowBranch()` is called. */
+  waitForSlowBranch(): Promise<void> {
+    return this.slowBranch.promise;
+  }
+
+  releaseSlowBranch(): void {
+    this.slowBranch.open();
+    this.slowBranch = gate();
   }
 }
 
@@ -169,6 +189,26 @@ export class ConformanceFunctions {
       this.probe.inFlight.current--;
       return 'done';
     });
+  }
+
+  @InngestFunction({ id: 'racer', triggers: { event: 'conf/race' } })
+  async racer({ group, step }: InngestContext) {
+    return group.parallel({ mode: 'race' }, () =>
+      Promise.race([
+        step.run('fast-1', () => 'fast').then((first) => step.run('fast-2', () => `${first}-2`)),
+        step.run('slow', async () => {
+          await this.probe.waitForSlowBranch();
+          return 'slow';
+        }),
+      ]),
+    );
+  }
+
+  @InngestFunction({ id: 'compound-wait', triggers: { event: 'conf/compound-wait' } })
+  async compoundWait({ step }: InngestContext) {
+    // The SDK cannot express "1h30m" and sends the timeout as "".
+    const answer = await step.waitForEvent('compound', { event: 'conf/never-sent', timeout: '1h30m' });
+    return answer === null ? 'expired' : 'answered';
   }
 
   @InngestFunction({ id: 'hourly', triggers: { cron: '0 * * * *' } })
