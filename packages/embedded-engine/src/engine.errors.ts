@@ -23,8 +23,8 @@ export class UnsupportedFeatureError extends EmbeddedEngineError {
   ) {
     super(
       'ENGINE_UNSUPPORTED_FEATURE',
-      `Function "${functionId}" uses \`${feature}\`, which the embedded engine does not run. ` +
-        `Remove \`${feature}\` from the function, or run the app against an Inngest server (INNGEST_DEV=1 or Inngest Cloud).`,
+      `Function "${functionId}" uses \`${feature}\`, which the embedded engine does not run, so it starts no runs here; ` +
+        `the rest of the app runs. Remove \`${feature}\` from the function, or run the app against an Inngest server (INNGEST_DEV=1 or Inngest Cloud).`,
     );
   }
 }

@@ -21,6 +21,7 @@ import { celMatches, celValue, eventNameMatches } from './expressions';
 import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
+import { FlowControl, type FlowKeys, usesRememberedKeys } from './runs/flow-control';
 import { GroupCommit } from './runs/group-commit';
 import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
 import { Scheduler } from './runs/scheduler';
@@ -107,7 +108,8 @@ export class EmbeddedEngine {
   private app?: RegisteredApp;
   private syncingUrl?: string;
   private server?: EngineHttpServer;
-  private refusal?: Error;
+  private refused: UnsupportedFeatureError[] = [];
+  private readonly flow = new FlowControl();
   private closed = false;
   private closing?: Promise<void>;
 
@@ -147,9 +149,17 @@ export class EmbeddedEngine {
     return this.server.url;
   }
 
-  /** The functions the app registered at its last sync. */
+  /** The functions the app registered at its last sync (those the engine runs). */
   get registeredFunctions(): RegisteredFunction[] {
     return [...this.functions.values()];
+  }
+
+  /**
+   * The functions refused at the last sync, each with the feature it uses that the engine does not
+   * run. The rest of the app synced and runs; these functions start no runs.
+   */
+  get refusedFunctions(): UnsupportedFeatureError[] {
+    return [...this.refused];
   }
 
   private async boot(): Promise<void> {
@@ -172,6 +182,11 @@ export class EmbeddedEngine {
       for (const run of await this.store.listRuns({ status: 'running' })) {
         this.active.set(run.id, run);
         for (const work of run.pending) this.schedule(run, work);
+        this.scheduleDeadline(run);
+      }
+      for (const fn of this.functions.values()) {
+        if (!usesRememberedKeys(fn)) continue;
+        for (const run of await this.store.listRuns({ functionId: fn.id })) this.flow.remember(run);
       }
     } catch (error) {
       await this.server?.close();
@@ -188,7 +203,6 @@ export class EmbeddedEngine {
    * and every Call Request goes to it: a request's `Host` header can never redirect them.
    */
   async syncApp(serveUrl: string): Promise<void> {
-    this.refusal = undefined;
     this.syncingUrl = serveUrl;
     let response: Response;
     try {
@@ -199,7 +213,6 @@ export class EmbeddedEngine {
       this.syncingUrl = undefined;
     }
     const text = await response.text();
-    if (this.refusal) throw this.refusal;
     if (!response.ok) throw new AppSyncError(serveUrl, `the app answered ${response.status} ${text}`);
     if (this.app?.url !== serveUrl) {
       throw new AppSyncError(serveUrl, 'the app answered the sync but never registered its functions');
@@ -215,15 +228,16 @@ export class EmbeddedEngine {
       this.logger.warn(message);
       return { status: 400, error: message, skipped: true, modified: false };
     }
+    const accepted: RegisteredFunction[] = [];
+    const refused: UnsupportedFeatureError[] = [];
     for (const fn of body.functions ?? []) {
       const feature = findUnsupportedFeature(fn);
-      if (feature) {
-        this.refusal = new UnsupportedFeatureError(fn.id, feature);
-        this.logger.error(this.refusal.message);
-        return { status: 400, error: this.refusal.message, skipped: false, modified: false };
-      }
+      if (feature) refused.push(new UnsupportedFeatureError(fn.id, feature));
+      else accepted.push(fn);
     }
-    const app: RegisteredApp = { appId: body.appName, url: expected, functions: body.functions ?? [] };
+    this.refused = refused;
+    for (const refusal of refused) this.logger.error(refusal.message);
+    const app: RegisteredApp = { appId: body.appName, url: expected, functions: accepted };
     await this.store.saveApp(app);
     this.useApp(app);
     this.logger.log(`App "${app.appId}" synced with ${app.functions.length} functions`);
@@ -244,7 +258,7 @@ export class EmbeddedEngine {
       if (this.closed || this.functions.get(fn.id) !== fn) return;
       const event: EngineEvent = { id: ulid(), name: 'inngest/scheduled.timer', data: { cron }, ts: dueAt };
       this.commits.addEvent(event);
-      this.startRun(fn, event);
+      this.trigger(fn, event);
       this.scheduleCron(fn, cron);
     });
   }
@@ -313,7 +327,9 @@ export class EmbeddedEngine {
       const cancelled = cancelRules.some(
         (rule) =>
           eventNameMatches(rule.event, event.name) &&
-          (!rule.if || celMatches(rule.if, { event: run.event, async: event })),
+          (!rule.if || celMatches(rule.if, { event: run.event, async: event })) &&
+          // A rule's `timeout` bounds how long after the run started it may cancel it.
+          (!rule.timeout || this.clock.now() <= run.createdAt + (parseDuration(rule.timeout) ?? 0)),
       );
       if (cancelled && run.status === 'running') this.finish(run, 'cancelled', { cancelledBy: event.id });
     }
@@ -324,14 +340,53 @@ export class EmbeddedEngine {
           eventNameMatches(trigger.event, event.name) &&
           (!trigger.expression || celMatches(trigger.expression, { event })),
       );
-      if (triggered) this.startRun(fn, event);
+      if (triggered) this.trigger(fn, event);
     }
+  }
+
+  /** Starts a run of `fn` for `event` unless its idempotency, rate limit or singleton says no. */
+  private trigger(fn: RegisteredFunction, event: EngineEvent): void {
+    const running = [...this.active.values()].filter((run) => run.functionId === fn.id);
+    const admission = this.flow.admit(fn, event, this.clock.now(), running);
+    if (!admission.admitted) {
+      this.logger.debug?.(`Event ${event.id} starts no run of ${fn.id}: its ${admission.reason} says no`);
+      return;
+    }
+    for (const holder of admission.replaces) this.finish(holder, 'cancelled', { cancelledBy: event.id });
+    this.flow.remember(this.startRun(fn, event, undefined, admission.keys));
+  }
+
+  /** The run's first request is going out: `timeouts.start` is met and `timeouts.finish` begins. */
+  private markStarted(run: RunRecord, fn: RegisteredFunction): void {
+    run.startedAt = this.clock.now();
+    const finishWithin = parseDuration((fn.timeouts as { finish?: string } | undefined)?.finish);
+    if (finishWithin !== undefined) run.deadline = { phase: 'finish', at: run.startedAt + finishWithin };
+    else delete run.deadline;
+    this.scheduler.cancel(`${run.id}:deadline`);
+    this.scheduleDeadline(run);
+    this.commits.markRun(run);
+  }
+
+  /** Cancels a run that has not started, or not finished, within its function's `timeouts`. */
+  private scheduleDeadline(run: RunRecord): void {
+    const deadline = run.deadline;
+    if (!deadline) return;
+    this.scheduler.at(`${run.id}:deadline`, deadline.at, () => {
+      if (this.closed || run.status !== 'running' || run.deadline !== deadline) return;
+      this.finish(run, 'cancelled', {
+        error: {
+          name: 'InngestFunctionTimeoutError',
+          message: `The run did not ${deadline.phase} within its function's timeouts.${deadline.phase}.`,
+        },
+      });
+    });
   }
 
   private startRun(
     fn: RegisteredFunction,
     event: EngineEvent,
     invokedBy?: RunRecord['invokedBy'],
+    flow: FlowKeys = {},
   ): RunRecord {
     const run: RunRecord = {
       id: ulid(),
@@ -346,7 +401,12 @@ export class EmbeddedEngine {
       pending: [],
       forcePlan: false,
       ...(invokedBy ? { invokedBy } : {}),
+      ...(Object.keys(flow).length > 0 ? { flow } : {}),
     };
+    const timeouts = fn.timeouts as { start?: string; finish?: string } | undefined;
+    const startWithin = parseDuration(timeouts?.start);
+    if (startWithin !== undefined) run.deadline = { phase: 'start', at: run.createdAt + startWithin };
+    this.scheduleDeadline(run);
     this.active.set(run.id, run);
     this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
     this.commits.markRun(run);
@@ -430,6 +490,7 @@ export class EmbeddedEngine {
     let headers: Headers;
     let body: unknown;
     try {
+      if (!run.startedAt) this.markStarted(run, fn);
       // The app acts on what the request carries, so the run's state must be stored first.
       if (this.commits.hasUnstored(run)) await this.commits.durable();
       if (this.closed || run.status !== 'running' || !run.pending.includes(work)) return;
@@ -667,6 +728,7 @@ export class EmbeddedEngine {
     outcome: { output?: unknown; error?: SerializedError; cancelledBy?: string },
   ): void {
     for (const work of [...run.pending]) this.removeWork(run, work);
+    this.scheduler.cancel(`${run.id}:deadline`);
     run.status = status;
     run.endedAt = this.clock.now();
     if (status === 'completed') run.output = outcome.output ?? null;
@@ -729,10 +791,16 @@ export class EmbeddedEngine {
         : [fn.concurrency];
     return limits
       .filter((limit) => limit.limit > 0)
-      .map((limit, index) => ({
-        key: `${fn.id}#${index}:${limit.key ? JSON.stringify(celValue(limit.key, { event: run.event })) : ''}`,
-        limit: limit.limit,
-      }));
+      .map((limit, index) => {
+        const value = limit.key ? JSON.stringify(celValue(limit.key, { event: run.event }) ?? null) : '';
+        // `env` and `account` limits are shared by every function with the same key expression (one
+        // app, one environment here); `fn` limits belong to their function.
+        const scope =
+          limit.scope === 'env' || limit.scope === 'account'
+            ? `${limit.scope}:${limit.key ?? ''}`
+            : `${fn.id}#${index}`;
+        return { key: `${scope}:${value}`, limit: limit.limit };
+      });
   }
 
   /** Watchers see stored snapshots only, so what they report is never ahead of the store. */

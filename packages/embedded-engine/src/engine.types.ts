@@ -117,6 +117,8 @@ export interface RunRecord {
   error?: SerializedError;
   /** When the run was created. */
   createdAt: number;
+  /** When its first Call Request went out. */
+  startedAt?: number;
   /** When it ended. */
   endedAt?: number;
   /** Memoized step results by hashed step id, as sent back to the SDK. */
@@ -131,4 +133,8 @@ export interface RunRecord {
   forcePlan: boolean;
   /** The run that invoked this one, if any. */
   invokedBy?: { runId: string; opId: string };
+  /** The flow-control keys it was admitted under (idempotency, rate limit, singleton). */
+  flow?: { idempotency?: string; rateLimit?: string; singleton?: string };
+  /** When the run is cancelled unless it has started (`timeouts.start`) or ended (`timeouts.finish`). */
+  deadline?: { phase: 'start' | 'finish'; at: number };
 }

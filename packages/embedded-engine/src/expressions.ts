@@ -44,8 +44,12 @@ export function celIsValid(expression: string): boolean {
   return compile(expression) !== null;
 }
 
-/** @internal Whether an event name matches a trigger name: exact, or a `prefix/*` wildcard. */
+/**
+ * @internal Whether an event name matches a trigger name: exact, or a wildcard after a `/` or a `.`
+ * (`order/*`, `order.*`), as the server matches them; `c/mid*` matches only itself.
+ */
 export function eventNameMatches(trigger: string, name: string): boolean {
   if (trigger === name) return true;
-  return trigger.endsWith('*') && trigger.length > 1 && name.startsWith(trigger.slice(0, -1));
+  const wildcard = trigger.endsWith('/*') || trigger.endsWith('.*');
+  return wildcard && trigger.length > 2 && name.startsWith(trigger.slice(0, -1));
 }

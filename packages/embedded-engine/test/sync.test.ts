@@ -12,20 +12,36 @@ import { parseDuration } from '../src/time';
 import { startEmbeddedApp } from './support/embedded-app';
 
 @Injectable()
-class RateLimited {
-  @InngestFunction({ id: 'limited', triggers: { event: 'a/b' }, rateLimit: { limit: 1, period: '1m' } })
-  async handle({ step }: InngestContext) {
+class PartlyUnsupported {
+  @InngestFunction({ id: 'debounced', triggers: { event: 'a/b' }, debounce: { period: '1m' } })
+  async debounced({ step }: InngestContext) {
     return step.run('x', () => 1);
+  }
+
+  @InngestFunction({ id: 'plain', triggers: { event: 'a/b' } })
+  async plain() {
+    return 'ran';
   }
 }
 
 describe('sync', () => {
-  it('refuses a function using a feature the engine does not run, naming the function and the feature', async () => {
-    const attempt = startEmbeddedApp('express', [RateLimited], {}, 'refused');
-    await expect(attempt).rejects.toThrow(UnsupportedFeatureError);
-    await expect(attempt).rejects.toThrow(
-      'Function "refused-limited" uses `rateLimit`, which the embedded engine does not run.',
-    );
+  it('refuses only the function using a feature the engine does not run; the rest of the app syncs and runs', async () => {
+    const subject = await startEmbeddedApp('express', [PartlyUnsupported], {}, 'refused');
+    try {
+      const [refusal] = subject.engine.refusedFunctions;
+      expect(refusal).toBeInstanceOf(UnsupportedFeatureError);
+      expect(refusal).toMatchObject({ functionId: 'refused-debounced', feature: 'debounce' });
+      expect(refusal!.message).toContain(
+        'Function "refused-debounced" uses `debounce`, which the embedded engine does not run, so it starts no runs here; the rest of the app runs.',
+      );
+      expect(subject.engine.registeredFunctions.map((fn) => fn.id)).toEqual(['refused-plain']);
+      const { ids } = await subject.inngest.send({ name: 'a/b', data: {} });
+      const ran = await subject.engine.waitForRun({ eventId: ids[0] });
+      expect(ran).toMatchObject({ functionId: 'refused-plain', output: 'ran' });
+      expect(await subject.engine.listRuns({ eventId: ids[0] })).toHaveLength(1);
+    } finally {
+      await subject.close();
+    }
   });
 
   it('stores the registration the SDK posts, with triggers and retries', async () => {
