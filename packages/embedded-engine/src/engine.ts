@@ -13,6 +13,7 @@ import type {
   EngineEvent,
   PendingWork,
   RegisteredFunction,
+  RegisteredTrigger,
   RunRecord,
   RunStatus,
   SerializedError,
@@ -21,7 +22,7 @@ import { celMatches, celValue, eventNameMatches } from './expressions';
 import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
-import { FlowControl, type FlowKeys, usesRememberedKeys } from './runs/flow-control';
+import { FlowControl, type FlowKeys, scopedKey, usesRememberedKeys } from './runs/flow-control';
 import { GroupCommit } from './runs/group-commit';
 import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
 import { Scheduler } from './runs/scheduler';
@@ -248,18 +249,24 @@ export class EmbeddedEngine {
     this.app = app;
     this.functions = new Map(app.functions.map((fn) => [fn.id, fn]));
     for (const fn of app.functions) {
-      for (const trigger of fn.triggers) if (trigger.cron) this.scheduleCron(fn, trigger.cron);
+      for (const trigger of fn.triggers) {
+        if (trigger.cron) this.scheduleCron(fn, { ...trigger, cron: trigger.cron });
+      }
     }
   }
 
-  private scheduleCron(fn: RegisteredFunction, cron: string): void {
-    const dueAt = nextCronRun(cron, this.clock.now());
+  private scheduleCron(fn: RegisteredFunction, trigger: RegisteredTrigger & { cron: string }): void {
+    const { cron } = trigger;
+    const firesAt = nextCronRun(cron, this.clock.now());
+    // `jitter` delays each firing by up to its duration, spreading load as on the server.
+    const jitter = parseDuration(trigger.jitter) ?? 0;
+    const dueAt = firesAt + Math.floor(Math.random() * jitter);
     this.scheduler.at(`cron:${fn.id}:${cron}`, dueAt, () => {
       if (this.closed || this.functions.get(fn.id) !== fn) return;
-      const event: EngineEvent = { id: ulid(), name: 'inngest/scheduled.timer', data: { cron }, ts: dueAt };
+      const event: EngineEvent = { id: ulid(), name: 'inngest/scheduled.timer', data: { cron }, ts: firesAt };
       this.commits.addEvent(event);
       this.trigger(fn, event);
-      this.scheduleCron(fn, cron);
+      this.scheduleCron(fn, trigger);
     });
   }
 
@@ -346,14 +353,94 @@ export class EmbeddedEngine {
 
   /** Starts a run of `fn` for `event` unless its idempotency, rate limit or singleton says no. */
   private trigger(fn: RegisteredFunction, event: EngineEvent): void {
+    const now = this.clock.now();
     const running = [...this.active.values()].filter((run) => run.functionId === fn.id);
-    const admission = this.flow.admit(fn, event, this.clock.now(), running);
+    if (this.joinDebounced(fn, event, running, now) || this.joinBatch(fn, event, running, now)) return;
+    const admission = this.flow.admit(fn, event, now, running);
     if (!admission.admitted) {
       this.logger.debug?.(`Event ${event.id} starts no run of ${fn.id}: its ${admission.reason} says no`);
       return;
     }
     for (const holder of admission.replaces) this.finish(holder, 'cancelled', { cancelledBy: event.id });
-    this.flow.remember(this.startRun(fn, event, undefined, admission.keys));
+    const keys: FlowKeys = { ...admission.keys };
+    let firstCallAt = now;
+    const debounce = fn.debounce as { period: string; key?: string } | undefined;
+    if (debounce) {
+      keys.debounce = scopedKey(fn, debounce.key, event);
+      firstCallAt = now + (parseDuration(debounce.period) ?? 0);
+    }
+    const batch = this.batchOf(fn, event);
+    if (batch) {
+      keys.batch = batch.key;
+      firstCallAt = now + batch.timeout;
+    }
+    const throttled = this.flow.throttleStart(fn, event, firstCallAt);
+    if (throttled) {
+      keys.throttle = throttled.key;
+      firstCallAt = throttled.at;
+    }
+    this.flow.remember(this.startRun(fn, event, undefined, keys, firstCallAt));
+  }
+
+  /**
+   * Debounce: an event for a key whose run has not started yet replaces that run's event and
+   * pushes its start `period` further, up to `timeout` after the first event; the run then sees
+   * the last event, as on the server.
+   */
+  private joinDebounced(
+    fn: RegisteredFunction,
+    event: EngineEvent,
+    running: RunRecord[],
+    now: number,
+  ): boolean {
+    const debounce = fn.debounce as { period: string; key?: string; timeout?: string } | undefined;
+    if (!debounce) return false;
+    const key = scopedKey(fn, debounce.key, event);
+    const waiting = running.find((run) => run.flow?.debounce === key && !run.startedAt);
+    if (!waiting) return false;
+    const latest = waiting.createdAt + (parseDuration(debounce.timeout) ?? Number.POSITIVE_INFINITY);
+    waiting.event = event;
+    waiting.events = [event];
+    this.postponeStart(waiting, Math.min(now + (parseDuration(debounce.period) ?? 0), latest));
+    return true;
+  }
+
+  /** Batching: an event for a key whose batch is still open joins it; a full batch starts now. */
+  private joinBatch(fn: RegisteredFunction, event: EngineEvent, running: RunRecord[], now: number): boolean {
+    const batch = this.batchOf(fn, event);
+    if (!batch) return false;
+    const open = running.find(
+      (run) => run.flow?.batch === batch.key && !run.startedAt && run.events.length < batch.maxSize,
+    );
+    if (!open) return false;
+    open.events.push(event);
+    if (open.events.length >= batch.maxSize) this.postponeStart(open, now);
+    else this.commits.markRun(open);
+    return true;
+  }
+
+  /** How `fn` batches `event`, if it does: events its `if` refuses run alone. */
+  private batchOf(fn: RegisteredFunction, event: EngineEvent) {
+    const batch = fn.batchEvents as
+      | { maxSize: number; timeout: string; key?: string; if?: string }
+      | undefined;
+    if (!batch || batch.maxSize <= 1 || (batch.if && !celMatches(batch.if, { event }))) return undefined;
+    return {
+      key: scopedKey(fn, batch.key, event),
+      maxSize: batch.maxSize,
+      timeout: parseDuration(batch.timeout) ?? 0,
+    };
+  }
+
+  /** Moves a run's first Call Request, which has not gone out yet, to `at`. */
+  private postponeStart(run: RunRecord, at: number): void {
+    const first = run.pending.find((work) => work.kind === 'call' && work.stepId === 'step');
+    if (first) {
+      this.removeWork(run, first);
+      this.addWork(run, { ...first, dueAt: at });
+    }
+    run.scheduledAt = at;
+    this.commits.markRun(run);
   }
 
   /** The run's first request is going out: `timeouts.start` is met and `timeouts.finish` begins. */
@@ -387,6 +474,7 @@ export class EmbeddedEngine {
     event: EngineEvent,
     invokedBy?: RunRecord['invokedBy'],
     flow: FlowKeys = {},
+    firstCallAt = this.clock.now(),
   ): RunRecord {
     const run: RunRecord = {
       id: ulid(),
@@ -407,8 +495,9 @@ export class EmbeddedEngine {
     const startWithin = parseDuration(timeouts?.start);
     if (startWithin !== undefined) run.deadline = { phase: 'start', at: run.createdAt + startWithin };
     this.scheduleDeadline(run);
+    if (firstCallAt > run.createdAt) run.scheduledAt = firstCallAt;
     this.active.set(run.id, run);
-    this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: this.clock.now() });
+    this.addWork(run, { kind: 'call', stepId: 'step', attempt: 0, dueAt: firstCallAt });
     this.commits.markRun(run);
     return run;
   }
@@ -482,7 +571,7 @@ export class EmbeddedEngine {
       return;
     }
     await this.synced;
-    const release = await this.limiter.acquire(this.concurrencyKeys(fn, run));
+    const release = await this.limiter.acquire(this.concurrencyKeys(fn, run), this.priorityOf(fn, run));
     const abort = new AbortController();
     this.inFlight.add(abort);
     const maxAttempts = (fn.steps.step.retries?.attempts ?? DEFAULT_RETRIES) + 1;
@@ -780,6 +869,14 @@ export class EmbeddedEngine {
         else this.resolveOp(parent, run.invokedBy.opId, { error }, { kind: 'invoke', error });
       }
     }
+  }
+
+  /** `priority.run`: seconds a run moves ahead in its queues (−600 to 600), as on the server. */
+  private priorityOf(fn: RegisteredFunction, run: RunRecord): number {
+    const expression = (fn.priority as { run?: string } | undefined)?.run;
+    if (!expression) return 0;
+    const value = Number(celValue(expression, { event: run.event }));
+    return Number.isFinite(value) ? Math.max(-600, Math.min(600, value)) : 0;
   }
 
   private concurrencyKeys(fn: RegisteredFunction, run: RunRecord): Array<{ key: string; limit: number }> {

@@ -31,6 +31,8 @@ export interface RegisteredTrigger {
   expression?: string;
   /** A cron schedule. */
   cron?: string;
+  /** A cron firing's random delay, at most this duration (`"30s"`). */
+  jitter?: string;
 }
 
 /** A function as the SDK registers it at sync (the fields the engine reads). */
@@ -134,7 +136,16 @@ export interface RunRecord {
   /** The run that invoked this one, if any. */
   invokedBy?: { runId: string; opId: string };
   /** The flow-control keys it was admitted under (idempotency, rate limit, singleton). */
-  flow?: { idempotency?: string; rateLimit?: string; singleton?: string };
+  flow?: {
+    idempotency?: string;
+    rateLimit?: string;
+    singleton?: string;
+    throttle?: string;
+    debounce?: string;
+    batch?: string;
+  };
+  /** When its first Call Request was due: later than creation when throttled, debounced or batching. */
+  scheduledAt?: number;
   /** When the run is cancelled unless it has started (`timeouts.start`) or ended (`timeouts.finish`). */
   deadline?: { phase: 'start' | 'finish'; at: number };
 }

@@ -90,6 +90,48 @@ class FlowFunctions {
     return 'finished';
   }
 
+  @InngestFunction({
+    id: 'settle',
+    triggers: { event: 'flow/typed' },
+    debounce: { period: '5m', key: 'event.data.doc', timeout: '20m' },
+  })
+  async settle({ event }: InngestContext) {
+    return event.data.text;
+  }
+
+  @InngestFunction({ id: 'paced', triggers: { event: 'flow/paced' }, throttle: { limit: 1, period: '1h' } })
+  async paced({ event }: InngestContext) {
+    return event.data.n;
+  }
+
+  @InngestFunction({
+    id: 'batched',
+    triggers: { event: 'flow/item' },
+    batchEvents: { maxSize: 3, timeout: '60s', key: 'event.data.cart' },
+  })
+  async batched({ events }: InngestContext) {
+    return events.map((event) => event.data.n);
+  }
+
+  @InngestFunction({
+    id: 'ranked',
+    triggers: { event: 'flow/ranked' },
+    concurrency: 1,
+    priority: { run: 'event.data.vip ? 600 : 0' },
+  })
+  async ranked({ event, step }: InngestContext) {
+    return step.run('serve', async () => {
+      if (event.data.hold) await this.probe.waitForSlowBranch();
+      this.probe.hit(`ranked:${event.data.n}`);
+      return this.probe.counts.size;
+    });
+  }
+
+  @InngestFunction({ id: 'jittery', triggers: { cron: 'TZ=UTC 0 3 * * *', jitter: '10m' } })
+  async jittery({ event }: InngestContext) {
+    return event.name;
+  }
+
   @InngestFunction({ id: 'mid-word', triggers: { event: 'flow/mid*' } })
   async midWord({ event }: InngestContext) {
     return event.name;
@@ -220,6 +262,77 @@ describe('flow control', () => {
     const run = await subject.engine.waitForRun({ eventId: id });
     expect(run.status).toBe('cancelled');
     expect(run.error).toMatchObject({ name: 'InngestFunctionTimeoutError' });
+  });
+
+  it('debounce: one run, with the last event, a period after the last event (at most timeout after the first), across a restart', async () => {
+    const first = await send('flow/typed', { doc: 'd1', text: 'h' });
+    await send('flow/typed', { doc: 'd1', text: 'he' });
+    await restart();
+    await clock.advance(4 * 60_000);
+    const last = await send('flow/typed', { doc: 'd1', text: 'hello' });
+    expect(await subject.engine.listRuns({ eventId: first })).toEqual([]);
+    await clock.advance(5 * 60_000);
+    const run = await subject.engine.waitForRun({ eventId: last });
+    expect(run.output).toBe('hello');
+    expect(await runsOf('settle')).toHaveLength(1);
+  });
+
+  it('throttle: runs over the limit wait their turn in order instead of being dropped, across a restart', async () => {
+    const ids = [];
+    for (const n of [1, 2, 3]) ids.push(await send('flow/paced', { n }));
+    expect((await subject.engine.waitForRun({ eventId: ids[0]! })).output).toBe(1);
+    await restart();
+    const pending = await subject.engine.listRuns({ functionId: 'paced', status: 'running' });
+    expect(pending.map((run) => run.scheduledAt! - run.createdAt)).toEqual([HOUR, 2 * HOUR]);
+    await clock.advance(HOUR);
+    expect((await subject.engine.waitForRun({ eventId: ids[1]! })).output).toBe(2);
+    await clock.advance(HOUR);
+    expect((await subject.engine.waitForRun({ eventId: ids[2]! })).output).toBe(3);
+  });
+
+  it('batchEvents: a full batch starts at once; a partial one after its timeout, across a restart', async () => {
+    const full = [];
+    for (const n of [1, 2, 3]) full.push(await send('flow/item', { cart: 'c1', n }));
+    const first = await subject.engine.waitForRun({ eventId: full[0]! });
+    expect(first.output).toEqual([1, 2, 3]);
+    const partial = await send('flow/item', { cart: 'c2', n: 4 });
+    await send('flow/item', { cart: 'c2', n: 5 });
+    await restart();
+    await clock.advance(60_000);
+    expect((await subject.engine.waitForRun({ eventId: partial })).output).toEqual([4, 5]);
+    expect(await runsOf('batched')).toHaveLength(2);
+  });
+
+  it('priority.run: a queued run with a higher priority goes first', async () => {
+    const holder = await send('flow/ranked', { n: 'holder', hold: true });
+    await waitFor(
+      async () => (await subject.engine.listRuns({ eventId: holder }))[0]?.startedAt !== undefined,
+      30_000,
+    );
+    const low = await send('flow/ranked', { n: 'low' });
+    const vip = await send('flow/ranked', { n: 'vip', vip: true });
+    // both wait in the concurrency queue behind the holder before it is let go
+    const limiter = (subject.engine as unknown as { limiter: { waiting: Map<string, unknown[]> } }).limiter;
+    await waitFor(async () => [...limiter.waiting.values()].some((queue) => queue.length === 2), 30_000);
+    probe.releaseSlowBranch();
+    const [lowRun, vipRun] = [
+      await subject.engine.waitForRun({ eventId: low }),
+      await subject.engine.waitForRun({ eventId: vip }),
+    ];
+    expect(vipRun.output as number).toBeLessThan(lowRun.output as number);
+  });
+
+  it('cron jitter: the firing comes within the jitter after the schedule', async () => {
+    const today = new Date(clock.now());
+    let nextThree = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 3);
+    if (nextThree <= clock.now()) nextThree += 24 * HOUR;
+    const before = (await runsOf('jittery')).length;
+    await clock.advance(nextThree - clock.now() + 10 * 60_000);
+    await waitFor(async () => (await runsOf('jittery')).length === before + 1, 30_000);
+    const [run] = (await runsOf('jittery')).slice(-1);
+    expect(run!.event.ts).toBe(nextThree);
+    expect(run!.createdAt).toBeGreaterThanOrEqual(nextThree);
+    expect(run!.createdAt).toBeLessThanOrEqual(nextThree + 10 * 60_000);
   });
 
   it('matches a wildcard only after "/" or ".", as the server does', async () => {

@@ -1,23 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type InngestContext,
-  InngestFunction,
-  InngestModule,
-  InngestService,
-} from '@sagaline/nestjs-inngest';
+import { InngestFunction, InngestModule, InngestService } from '@sagaline/nestjs-inngest';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedEngine, UnsupportedFeatureError, WaitForRunTimeoutError } from '../src';
 import { retryAfterDelay, retryDelay } from '../src/backoff';
+import { hashSigningKey } from '../src/security/keys';
 import { parseDuration } from '../src/time';
 import { startEmbeddedApp } from './support/embedded-app';
 
 @Injectable()
-class PartlyUnsupported {
-  @InngestFunction({ id: 'debounced', triggers: { event: 'a/b' }, debounce: { period: '1m' } })
-  async debounced({ step }: InngestContext) {
-    return step.run('x', () => 1);
-  }
-
+class Plain {
   @InngestFunction({ id: 'plain', triggers: { event: 'a/b' } })
   async plain() {
     return 'ran';
@@ -25,19 +16,34 @@ class PartlyUnsupported {
 }
 
 describe('sync', () => {
-  it('refuses only the function using a feature the engine does not run; the rest of the app syncs and runs', async () => {
-    const subject = await startEmbeddedApp('express', [PartlyUnsupported], {}, 'refused');
+  it('refuses only a function whose config has a field the engine does not know; the rest of the app runs', async () => {
+    const subject = await startEmbeddedApp('express', [Plain], {}, 'refused');
     try {
+      const [plain] = subject.engine.registeredFunctions;
+      // What a newer SDK could send: the function as registered, plus an option this engine lacks.
+      const registration = {
+        appName: 'refused',
+        url: plain!.steps.step.runtime.url.split('?')[0],
+        functions: [plain, { ...plain, id: 'refused-future', name: 'future', fastForward: { by: '1h' } }],
+      };
+      const response = await fetch(`${subject.engine.baseUrl}/fn/register`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${hashSigningKey(subject.engine.signingKey)}`,
+        },
+        body: JSON.stringify(registration),
+      });
+      expect(response.status).toBe(200);
       const [refusal] = subject.engine.refusedFunctions;
       expect(refusal).toBeInstanceOf(UnsupportedFeatureError);
-      expect(refusal).toMatchObject({ functionId: 'refused-debounced', feature: 'debounce' });
+      expect(refusal).toMatchObject({ functionId: 'refused-future', feature: 'fastForward' });
       expect(refusal!.message).toContain(
-        'Function "refused-debounced" uses `debounce`, which the embedded engine does not run, so it starts no runs here; the rest of the app runs.',
+        'Function "refused-future" uses `fastForward`, which the embedded engine does not run, so it starts no runs here; the rest of the app runs.',
       );
       expect(subject.engine.registeredFunctions.map((fn) => fn.id)).toEqual(['refused-plain']);
       const { ids } = await subject.inngest.send({ name: 'a/b', data: {} });
-      const ran = await subject.engine.waitForRun({ eventId: ids[0] });
-      expect(ran).toMatchObject({ functionId: 'refused-plain', output: 'ran' });
+      expect(await subject.engine.waitForRun({ eventId: ids[0] })).toMatchObject({ output: 'ran' });
       expect(await subject.engine.listRuns({ eventId: ids[0] })).toHaveLength(1);
     } finally {
       await subject.close();

@@ -57,6 +57,8 @@ export type InngestTrigger =
   | {
       /** A cron expression, optionally with a time zone prefix (`TZ=Europe/Paris 0 9 * * *`). */
       cron: string;
+      /** Delays each firing by a random amount up to this duration (`'30s'`), spreading load. */
+      jitter?: string;
       event?: never;
       if?: never;
     };

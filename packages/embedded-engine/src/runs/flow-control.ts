@@ -16,6 +16,9 @@ export interface FlowKeys {
   idempotency?: string;
   rateLimit?: string;
   singleton?: string;
+  throttle?: string;
+  debounce?: string;
+  batch?: string;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface FlowKeys {
 export class FlowControl {
   private readonly idempotency = new Map<string, number>();
   private readonly starts = new Map<string, number[]>();
+  private readonly throttled = new Map<string, number[]>();
   private decisions = 0;
 
   /** Learns what a stored run holds: its idempotency key and its place in a rate-limit window. */
@@ -33,12 +37,30 @@ export class FlowControl {
     if (run.flow?.idempotency) {
       this.idempotency.set(run.flow.idempotency, run.createdAt + IDEMPOTENCY_WINDOW_MS);
     }
-    if (run.flow?.rateLimit) {
-      const starts = this.starts.get(run.flow.rateLimit) ?? [];
-      starts.push(run.createdAt);
-      starts.sort((a, b) => a - b);
-      this.starts.set(run.flow.rateLimit, starts);
-    }
+    if (run.flow?.rateLimit) insertSorted(this.starts, run.flow.rateLimit, run.createdAt);
+    if (run.flow?.throttle) insertSorted(this.throttled, run.flow.throttle, run.scheduledAt ?? run.createdAt);
+  }
+
+  /**
+   * When a throttled run may start: at most `limit` (plus `burst`) starts in any window of
+   * `period` per key; later runs wait their turn, in order, rather than being dropped.
+   */
+  throttleStart(
+    fn: RegisteredFunction,
+    event: RunRecord['event'],
+    now: number,
+  ): { key: string; at: number } | undefined {
+    const throttle = fn.throttle as
+      | { limit: number; period: string; burst?: number; key?: string }
+      | undefined;
+    if (!throttle || throttle.limit <= 0) return undefined;
+    const key = scopedKey(fn, throttle.key, event);
+    const period = parseDuration(throttle.period) ?? 0;
+    const capacity = throttle.limit + (throttle.burst ?? 0);
+    const starts = (this.throttled.get(key) ?? []).filter((at) => at > now - period);
+    this.throttled.set(key, starts);
+    const at = starts.length < capacity ? now : starts[starts.length - capacity]! + period;
+    return { key, at };
   }
 
   /**
@@ -80,15 +102,24 @@ export class FlowControl {
 
 /** Whether a function's runs carry keys that a restarted engine must relearn from the store. */
 export function usesRememberedKeys(fn: RegisteredFunction): boolean {
-  return stringOption(fn.idempotency) !== undefined || fn.rateLimit !== undefined;
+  return (
+    stringOption(fn.idempotency) !== undefined || fn.rateLimit !== undefined || fn.throttle !== undefined
+  );
+}
+
+function insertSorted(index: Map<string, number[]>, key: string, at: number): void {
+  const times = index.get(key) ?? [];
+  times.push(at);
+  times.sort((a, b) => a - b);
+  index.set(key, times);
 }
 
 function stringOption(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** A key per function and, given an expression, per value of it for this event. */
-function scopedKey(
+/** @internal A key per function and, given an expression, per value of it for this event. */
+export function scopedKey(
   fn: RegisteredFunction,
   expression: string | undefined,
   event: RunRecord['event'],

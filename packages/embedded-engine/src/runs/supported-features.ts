@@ -1,12 +1,37 @@
 import type { RegisteredFunction } from '../engine.types';
 
 /**
- * Function config fields the engine does not run. A function using one is refused at sync (the
- * rest of the app syncs and runs), so that nothing silently behaves differently from Inngest.
+ * Every function config field of the SDK's registration schema (inngest v4 `functionConfigSchema`,
+ * strict), all of which the engine runs. A field outside it (a newer SDK's) refuses its function
+ * at sync, so that nothing is silently ignored; the rest of the app syncs and runs.
  */
-const UNSUPPORTED_FEATURES = ['batchEvents', 'throttle', 'debounce', 'priority'] as const;
+const KNOWN_FIELDS = new Set([
+  'id',
+  'name',
+  'triggers',
+  'steps',
+  'idempotency',
+  'batchEvents',
+  'rateLimit',
+  'throttle',
+  'singleton',
+  'cancel',
+  'debounce',
+  'timeouts',
+  'priority',
+  'concurrency',
+]);
+const KNOWN_TRIGGER_FIELDS = new Set(['event', 'expression', 'cron', 'jitter']);
 
-/** @internal The first unsupported feature a registered function uses, if any. */
+/** @internal The first config field of a registered function that the engine does not know. */
 export function findUnsupportedFeature(fn: RegisteredFunction): string | undefined {
-  return UNSUPPORTED_FEATURES.find((feature) => fn[feature] !== undefined && fn[feature] !== null);
+  const field = Object.keys(fn).find(
+    (key) => !KNOWN_FIELDS.has(key) && fn[key] !== undefined && fn[key] !== null,
+  );
+  if (field) return field;
+  for (const trigger of fn.triggers ?? []) {
+    const unknown = Object.keys(trigger).find((key) => !KNOWN_TRIGGER_FIELDS.has(key));
+    if (unknown) return `triggers[].${unknown}`;
+  }
+  return undefined;
 }

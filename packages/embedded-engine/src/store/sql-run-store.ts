@@ -83,7 +83,7 @@ export class SqlRunStore implements RunStore {
        ), saved AS (
          INSERT INTO ${s}.runs (id, function_id, status, event_id, state)
          SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, updated_at = now()
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, event_id = EXCLUDED.event_id, state = EXCLUDED.state, updated_at = now()
        )
        SELECT 1`,
       [
