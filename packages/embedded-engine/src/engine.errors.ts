@@ -95,3 +95,10 @@ export class EngineStoppedError extends EmbeddedEngineError {
     );
   }
 }
+
+/** The event API refused events as the server would (too many in one request, or one too large); none was stored. */
+export class EventRejectedError extends EmbeddedEngineError {
+  constructor(message: string) {
+    super('ENGINE_EVENT_REJECTED', message);
+  }
+}

@@ -5,6 +5,7 @@ import {
   AppSyncError,
   EngineConfigurationError,
   EngineStoppedError,
+  EventRejectedError,
   UnsupportedFeatureError,
   WaitForRunTimeoutError,
 } from './engine.errors';
@@ -64,6 +65,12 @@ interface Op {
 
 const FINAL_STATUSES: RunStatus[] = ['completed', 'failed', 'cancelled'];
 const LIFECYCLE_TRIGGERS = new Set(['inngest/function.failed', 'inngest/function.finished']);
+/** The server's limits (pkg/consts): an event's payload, events per request, a step's output. */
+const MAX_EVENT_BYTES = 512 * 1024;
+const MAX_EVENTS_PER_REQUEST = 5_000;
+const MAX_STEP_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** The server deduplicates an event id for 24 hours. */
+const EVENT_DEDUPE_MS = 24 * 3_600_000;
 /** The server's expiry of an invoke given no timeout (`InvokeFunctionOpts.Expires`): a year. */
 const INVOKE_DEFAULT_TIMEOUT_MS = 365 * 86_400_000;
 const DEFAULT_RETRIES = 4;
@@ -129,7 +136,12 @@ export class EmbeddedEngine {
     this.scheduler = new Scheduler(this.clock);
     this.signingKey = options.signingKey ?? generateSigningKey();
     this.eventKey = options.eventKey ?? generateEventKey();
-    this.commits = new GroupCommit(this.store, this.logger, (runs) => this.notifyStored(runs));
+    this.commits = new GroupCommit(
+      this.store,
+      this.logger,
+      (runs) => this.notifyStored(runs),
+      () => this.clock.now(),
+    );
     // Resumed and new runs call the app only once it has synced in this process: before that, the
     // stored serve URL is the previous process's.
     this.synced = new Promise<void>((resolve) => {
@@ -281,6 +293,7 @@ export class EmbeddedEngine {
    * one transaction. An id seen before, stored or still being stored, triggers nothing.
    */
   async ingest(inputs: EngineEventInput[]): Promise<string[]> {
+    checkEventLimits(inputs);
     const events = inputs.map(
       (input): EngineEvent => ({
         id: input.id || ulid(),
@@ -311,8 +324,15 @@ export class EmbeddedEngine {
   private async acceptNew(events: EngineEvent[]): Promise<void> {
     // The lease makes this engine the store's only writer, so the store and `accepting` together
     // know every id.
-    const known = await this.store.knownEvents(events.map((event) => event.id));
-    for (const event of events) if (!known.has(event.id)) this.accept(event);
+    const known = await this.store.knownEvents(
+      events.map((event) => event.id),
+      this.clock.now() - EVENT_DEDUPE_MS,
+    );
+    for (const event of events) {
+      // A repeated id starts nothing, but still resumes waits and cancels runs, as on the server.
+      if (known.has(event.id)) this.deliver(event, { triggers: false });
+      else this.accept(event);
+    }
     await this.commits.durable();
   }
 
@@ -323,7 +343,7 @@ export class EmbeddedEngine {
     this.deliver(event);
   }
 
-  private deliver(event: EngineEvent): void {
+  private deliver(event: EngineEvent, { triggers } = { triggers: true }): void {
     for (const run of [...this.active.values()]) {
       for (const work of run.pending) {
         if (work.kind !== 'wait' || !eventNameMatches(work.event, event.name)) continue;
@@ -340,6 +360,7 @@ export class EmbeddedEngine {
       );
       if (cancelled && run.status === 'running') this.finish(run, 'cancelled', { cancelledBy: event.id });
     }
+    if (!triggers) return;
     for (const fn of this.functions.values()) {
       const triggered = fn.triggers.some(
         (trigger) =>
@@ -363,7 +384,8 @@ export class EmbeddedEngine {
     }
     for (const holder of admission.replaces) this.finish(holder, 'cancelled', { cancelledBy: event.id });
     const keys: FlowKeys = { ...admission.keys };
-    let firstCallAt = now;
+    // An event dated in the future starts its runs at that time, as on the server.
+    let firstCallAt = Math.max(now, event.ts);
     const debounce = fn.debounce as { period: string; key?: string } | undefined;
     if (debounce) {
       keys.debounce = scopedKey(fn, debounce.key, event);
@@ -441,6 +463,19 @@ export class EmbeddedEngine {
     }
     run.scheduledAt = at;
     this.commits.markRun(run);
+  }
+
+  /** Fails the run if a step returned more than the server stores (4 MiB), with the server's words. */
+  private refuseLargeOutput(run: RunRecord, step: string, output: unknown): boolean {
+    const size = Buffer.byteLength(JSON.stringify(output ?? null));
+    if (size <= MAX_STEP_OUTPUT_BYTES) return false;
+    this.finish(run, 'failed', {
+      error: {
+        name: 'StepOutputTooLargeError',
+        message: `step output size is greater than the limit: step "${step}" returned ${size} bytes, at most ${MAX_STEP_OUTPUT_BYTES} are stored. Return less (store large data elsewhere and return a reference).`,
+      },
+    });
+    return true;
   }
 
   /** The run's first request is going out: `timeouts.start` is met and `timeouts.finish` begins. */
@@ -683,6 +718,7 @@ export class EmbeddedEngine {
     const startedAt = work.startedAt ?? now;
     switch (op.op) {
       case 'StepRun':
+        if (this.refuseLargeOutput(run, name, op.data)) return;
         memoize(
           run,
           op.id,
@@ -798,6 +834,7 @@ export class EmbeddedEngine {
     const now = this.clock.now();
     for (const op of body.steps ?? []) {
       if (op.op !== 'StepRun') continue;
+      if (this.refuseLargeOutput(run, op.displayName ?? op.name ?? op.id, op.data)) break;
       const startedAt = call?.kind === 'call' ? (call.startedAt ?? now) : now;
       memoize(
         run,
@@ -847,7 +884,7 @@ export class EmbeddedEngine {
         data: {
           ...data,
           ...(status === 'completed' ? { result: run.output } : { error: run.error }),
-          _inngest: { status },
+          _inngest: { status: `${status[0]!.toUpperCase()}${status.slice(1)}` },
         },
       });
     // Stored with the run's end, in the same transaction: a crash cannot keep one without the other.
@@ -971,6 +1008,23 @@ export class EmbeddedEngine {
     await this.server?.close();
     await this.store.close();
   }
+}
+
+/** Refuses what the server would refuse at its event API: too many events, or one too large. */
+function checkEventLimits(inputs: EngineEventInput[]): void {
+  if (inputs.length > MAX_EVENTS_PER_REQUEST) {
+    throw new EventRejectedError(
+      `${inputs.length} events in one request: at most ${MAX_EVENTS_PER_REQUEST} are accepted. Send them in several requests.`,
+    );
+  }
+  inputs.forEach((input, index) => {
+    const size = Buffer.byteLength(JSON.stringify(input));
+    if (size > MAX_EVENT_BYTES) {
+      throw new EventRejectedError(
+        `Event ${index} ("${input.name}") is ${size} bytes: an event's payload is at most ${MAX_EVENT_BYTES} bytes. Send a reference to large data instead.`,
+      );
+    }
+  });
 }
 
 /** Refuses options the engine could not honour, naming the option and the fix. */

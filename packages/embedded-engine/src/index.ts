@@ -6,6 +6,7 @@ export {
   EngineConfigurationError,
   EngineLeaseError,
   EngineStoppedError,
+  EventRejectedError,
   UnsupportedFeatureError,
   WaitForRunTimeoutError,
 } from './engine.errors';

@@ -168,6 +168,60 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
     expect(result.output).toBe('fast-2');
   });
 
+  it("fails a run whose step returns more than 4 MiB, with the server's words", async () => {
+    const result = await run('conf/oversized', {});
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ name: 'StepOutputTooLargeError' });
+    expect(result.error!.message).toContain('step output size is greater than the limit');
+  });
+
+  it('starts the runs of an event dated in the future at its time', async () => {
+    const { ids } = await subject.inngest.send({
+      name: 'conf/three-steps',
+      data: { input: 'later' },
+      ts: clock.now() + HOUR,
+    });
+    const [waiting] = await subject.engine.listRuns({ eventId: ids[0] });
+    expect(waiting).toMatchObject({ status: 'running', timeline: [], scheduledAt: clock.now() + HOUR });
+    await clock.advance(HOUR);
+    expect((await subject.engine.waitForRun({ eventId: ids[0] })).output).toBe('later-a-b-c');
+  });
+
+  it('lets a repeated event id resume a wait though it starts nothing, and forgets ids after 24 hours', async () => {
+    const t = ticket();
+    const id = `approval-${t}`;
+    await subject.inngest.send({ name: 'conf/approved', id, data: { ticket: t, by: 'first' } });
+    const { ids } = await subject.inngest.send({ name: 'conf/wait', data: { ticket: t } });
+    await waitFor(
+      async () => (await subject.engine.listRuns({ eventId: ids[0] }))[0]?.pending[0]?.kind === 'wait',
+      30_000,
+    );
+    await subject.inngest.send({ name: 'conf/approved', id, data: { ticket: t, by: 'again' } });
+    expect((await subject.engine.waitForRun({ eventId: ids[0] })).output).toEqual({ approvedBy: 'again' });
+
+    const dedupe = `dedupe-day-${t}`;
+    await subject.inngest.send({ name: 'conf/three-steps', id: dedupe, data: { input: 'one' } });
+    await subject.engine.waitForRun({ eventId: dedupe });
+    await clock.advance(24 * HOUR + 1);
+    await subject.inngest.send({ name: 'conf/three-steps', id: dedupe, data: { input: 'two' } });
+    await waitFor(
+      async () => (await subject.engine.listRuns({ eventId: dedupe, status: 'completed' })).length === 2,
+      30_000,
+    );
+  });
+
+  it('refuses an event over 512 KiB with 400 and the reason, storing nothing', async () => {
+    const id = `too-big-${ticket()}`;
+    const response = await fetch(`${subject.engine.baseUrl}/e/${subject.engine.eventKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ name: 'conf/three-steps', id, data: { input: 'x'.repeat(512 * 1024) } }]),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain('at most 524288 bytes');
+    expect(await subject.engine.listRuns({ eventId: id })).toEqual([]);
+  });
+
   it('expires at once a waitForEvent whose timeout the SDK sent as "" (it never waits for ever)', async () => {
     const result = await run('conf/compound-wait', {});
     expect(result.output).toBe('expired');

@@ -123,6 +123,15 @@ describe.each<[string, () => Promise<RunStore>]>([
     expect(await store.knownEvents(['evt-1', 'evt-0'])).toEqual(new Set(['evt-1']));
   });
 
+  it('knows an event id only from the time given on (the engine forgets ids after 24 hours)', async () => {
+    const event = { id: 'evt-window', name: 'a/b', data: {}, ts: 1 };
+    await store.commit({ events: [event], runs: [], acceptedAt: 1_000 });
+    expect(await store.knownEvents(['evt-window'], 500)).toEqual(new Set(['evt-window']));
+    expect(await store.knownEvents(['evt-window'], 2_000)).toEqual(new Set());
+    await store.commit({ events: [event], runs: [], acceptedAt: 3_000 });
+    expect(await store.knownEvents(['evt-window'], 2_000)).toEqual(new Set(['evt-window']));
+  });
+
   it('commits events and runs together, the last state of a run winning', async () => {
     const event = { id: 'evt-3', name: 'a/b', data: { text: 'nul \u0000 byte' }, ts: 1 };
     const run = { ...runOf(event), id: 'r3', functionId: 'elsewhere-x', status: 'running' as const };

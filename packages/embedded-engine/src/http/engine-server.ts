@@ -99,7 +99,13 @@ async function route(context: Context, req: IncomingMessage, res: ServerResponse
       (event) => !event || typeof event.name !== 'string' || event.name === '',
     );
     if (invalid >= 0) return reply(res, 400, { status: 400, error: `Event ${invalid} has no \`name\`.` });
-    return reply(res, 200, { ids: await engine.ingest(events), status: 200 });
+    try {
+      return reply(res, 200, { ids: await engine.ingest(events), status: 200 });
+    } catch (error) {
+      // Refused as the server refuses (too large, too many): the sender's fault, so 400 with why.
+      if ((error as { code?: string }).code !== 'ENGINE_EVENT_REJECTED') throw error;
+      return reply(res, 400, { status: 400, error: (error as Error).message });
+    }
   }
   if (method === 'POST' && path === '/fn/register') {
     // The SDK reads `status` from the body, not the HTTP status: without it a refusal counts as a sync.

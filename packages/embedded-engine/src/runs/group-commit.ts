@@ -32,6 +32,8 @@ export class GroupCommit {
     private readonly logger: EngineLogger,
     /** Called with the stored snapshots, in commit order. */
     private readonly onStored: (runs: RunRecord[]) => void,
+    /** The engine clock: when events were accepted. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** A run changed: its whole state goes into the next transaction. */
@@ -109,7 +111,7 @@ export class GroupCommit {
     for (;;) {
       if (this.stopped) return false;
       try {
-        await this.store.commit({ runs, events });
+        await this.store.commit({ runs, events, acceptedAt: this.now() });
         return true;
       } catch (error) {
         this.logger.error(

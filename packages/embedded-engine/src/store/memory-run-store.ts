@@ -4,7 +4,7 @@ import { type RegisteredApp, type RunFilter, type RunStore, runMatches, type Sto
 /** Keeps everything in memory: the default, lost when the process ends (so it needs no lease). */
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
-  private readonly events = new Set<string>();
+  private readonly events = new Map<string, number>();
   private app?: RegisteredApp;
 
   async init(): Promise<void> {}
@@ -12,13 +12,18 @@ export class MemoryRunStore implements RunStore {
   async acquireLease(): Promise<void> {}
 
   async commit(batch: StoreBatch): Promise<void> {
-    for (const event of batch.events) this.events.add(event.id);
+    for (const event of batch.events) this.events.set(event.id, batch.acceptedAt ?? Date.now());
     // Copies, so that a stored state never changes behind the store's back.
     for (const run of batch.runs) this.runs.set(run.id, structuredClone(run));
   }
 
-  async knownEvents(ids: string[]): Promise<Set<string>> {
-    return new Set(ids.filter((id) => this.events.has(id)));
+  async knownEvents(ids: string[], since = Number.NEGATIVE_INFINITY): Promise<Set<string>> {
+    return new Set(
+      ids.filter((id) => {
+        const acceptedAt = this.events.get(id);
+        return acceptedAt !== undefined && acceptedAt >= since;
+      }),
+    );
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {

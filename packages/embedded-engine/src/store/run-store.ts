@@ -25,8 +25,10 @@ export interface RegisteredApp {
  * changed, each as a whole. Either all of it is stored or none.
  */
 export interface StoreBatch {
-  /** Newly accepted events: their ids are deduplicated from then on. */
+  /** Newly accepted events: their ids are deduplicated from then on (for 24 hours). */
   events: EngineEvent[];
+  /** When the engine accepted them (engine clock, ms). */
+  acceptedAt?: number;
   /** Runs to insert or replace (one entry per run). */
   runs: RunRecord[];
 }
@@ -54,8 +56,8 @@ export interface RunStore {
   acquireLease(options: LeaseOptions): Promise<void>;
   /** Stores a batch atomically (one transaction on the SQL stores). */
   commit(batch: StoreBatch): Promise<void>;
-  /** Which of these event ids are stored already. */
-  knownEvents(ids: string[]): Promise<Set<string>>;
+  /** Which of these event ids were accepted at or after `since` (engine clock, ms). */
+  knownEvents(ids: string[], since?: number): Promise<Set<string>>;
   /** One run. */
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs matching a filter, oldest first. */

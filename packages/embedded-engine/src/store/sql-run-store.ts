@@ -65,6 +65,7 @@ export class SqlRunStore implements RunStore {
         CREATE INDEX IF NOT EXISTS runs_event ON ${s}.runs (event_id);
         CREATE INDEX IF NOT EXISTS runs_running ON ${s}.runs (id) WHERE status = 'running';
         CREATE TABLE IF NOT EXISTS ${s}.events (id text PRIMARY KEY, name text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
+        ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS accepted_at bigint;
         CREATE TABLE IF NOT EXISTS ${s}.apps (app_id text PRIMARY KEY, registration jsonb NOT NULL);
       END $$;`);
   }
@@ -76,10 +77,12 @@ export class SqlRunStore implements RunStore {
   async commit(batch: StoreBatch): Promise<void> {
     if (batch.events.length === 0 && batch.runs.length === 0) return;
     const s = this.schema;
+    // One row per id: a statement may not update the same row twice.
+    const events = [...new Map(batch.events.map((event) => [event.id, event])).values()];
     await this.client.query(
       `WITH accepted AS (
-         INSERT INTO ${s}.events (id, name) SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT (id) DO NOTHING
+         INSERT INTO ${s}.events (id, name, accepted_at) SELECT id, name, $8 FROM unnest($1::text[], $2::text[]) AS e(id, name)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, accepted_at = EXCLUDED.accepted_at, received_at = now()
        ), saved AS (
          INSERT INTO ${s}.runs (id, function_id, status, event_id, state)
          SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -87,22 +90,25 @@ export class SqlRunStore implements RunStore {
        )
        SELECT 1`,
       [
-        batch.events.map((event) => event.id),
-        batch.events.map((event) => event.name),
+        events.map((event) => event.id),
+        events.map((event) => event.name),
         batch.runs.map((run) => run.id),
         batch.runs.map((run) => run.functionId),
         batch.runs.map((run) => run.status),
         batch.runs.map((run) => run.event.id),
         batch.runs.map((run) => JSON.stringify(run)),
+        batch.acceptedAt ?? Date.now(),
       ],
     );
   }
 
-  async knownEvents(ids: string[]): Promise<Set<string>> {
+  async knownEvents(ids: string[], since?: number): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
+    // Rows from before accepted_at existed count as known.
     const { rows } = await this.client.query<{ id: string }>(
-      `SELECT id FROM ${this.schema}.events WHERE id = ANY($1::text[])`,
-      [ids],
+      `SELECT id FROM ${this.schema}.events
+       WHERE id = ANY($1::text[]) AND ($2::bigint IS NULL OR accepted_at IS NULL OR accepted_at >= $2)`,
+      [ids, since ?? null],
     );
     return new Set(rows.map((row) => row.id));
   }

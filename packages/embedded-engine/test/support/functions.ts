@@ -211,6 +211,11 @@ export class ConformanceFunctions {
     return answer === null ? 'expired' : 'answered';
   }
 
+  @InngestFunction({ id: 'oversized', triggers: { event: 'conf/oversized' }, retries: 0 })
+  async oversized({ step }: InngestContext) {
+    return step.run('huge', () => 'x'.repeat(4 * 1024 * 1024 + 1));
+  }
+
   @InngestFunction({ id: 'hourly', triggers: { cron: '0 * * * *' } })
   async hourly({ event }: InngestContext) {
     return event.name;
