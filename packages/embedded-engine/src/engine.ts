@@ -24,6 +24,7 @@ import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
 import { FlowControl, type FlowKeys, scopedKey, usesRememberedKeys } from './runs/flow-control';
+import { performGatewayRequest } from './runs/gateway';
 import { GroupCommit } from './runs/group-commit';
 import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
 import { Scheduler } from './runs/scheduler';
@@ -465,6 +466,35 @@ export class EmbeddedEngine {
     this.commits.markRun(run);
   }
 
+  /**
+   * Makes a `step.fetch` request for the run, as the server does, once the run's state saying so is
+   * stored; the response (or the network error) is the step's result.
+   */
+  private async fetchFor(run: RunRecord, work: Extract<PendingWork, { kind: 'fetch' }>): Promise<void> {
+    const abort = new AbortController();
+    this.inFlight.add(abort);
+    let memo: unknown;
+    let entry: { kind: string; output?: unknown; error?: SerializedError };
+    try {
+      if (this.commits.hasUnstored(run)) await this.commits.durable();
+      if (this.closed || !run.pending.includes(work)) return;
+      const response = await performGatewayRequest(work.request, abort.signal);
+      memo = { data: response };
+      entry = { kind: 'fetch', output: response };
+    } catch (error) {
+      if (this.closed || error instanceof EngineStoppedError) return;
+      const failure = {
+        name: 'FetchError',
+        message: `step.fetch to ${work.request.url} failed: ${(error as Error).message}`,
+      };
+      memo = { error: failure };
+      entry = { kind: 'fetch', error: failure };
+    } finally {
+      this.inFlight.delete(abort);
+    }
+    if (run.status === 'running') this.resolveOp(run, work.opId, memo, entry);
+  }
+
   /** Fails the run if a step returned more than the server stores (4 MiB), with the server's words. */
   private refuseLargeOutput(run: RunRecord, step: string, output: unknown): boolean {
     const size = Buffer.byteLength(JSON.stringify(output ?? null));
@@ -549,6 +579,7 @@ export class EmbeddedEngine {
       else if (work.kind === 'sleep') this.resolveOp(run, work.opId, null, { kind: 'sleep', output: null });
       else if (work.kind === 'wait')
         this.resolveOp(run, work.opId, null, { kind: 'waitForEvent', output: null });
+      else if (work.kind === 'fetch') void this.fetchFor(run, work);
       else
         this.resolveOp(
           run,
@@ -786,6 +817,21 @@ export class EmbeddedEngine {
       }
       case 'InvokeFunction':
         if (!isKnownStep(run, op.id)) this.invoke(run, op, name);
+        return;
+      case 'Gateway':
+        if (isKnownStep(run, op.id)) return;
+        this.addWork(run, {
+          kind: 'fetch',
+          opId: op.id,
+          name,
+          dueAt: now,
+          request: {
+            url: String(op.opts?.url),
+            method: String(op.opts?.method ?? 'GET'),
+            headers: (op.opts?.headers ?? {}) as Record<string, string>,
+            ...(typeof op.opts?.body === 'string' ? { body: op.opts.body } : {}),
+          },
+        });
         return;
       case 'RunComplete':
         this.finish(run, 'completed', { output: op.data });

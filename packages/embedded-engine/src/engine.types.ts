@@ -99,7 +99,15 @@ export type PendingWork =
     }
   | { kind: 'sleep'; opId: string; name: string; dueAt: number }
   | { kind: 'wait'; opId: string; name: string; event: string; if?: string; dueAt: number }
-  | { kind: 'invoke'; opId: string; name: string; childRunId: string; dueAt: number };
+  | { kind: 'invoke'; opId: string; name: string; childRunId: string; dueAt: number }
+  | {
+      kind: 'fetch';
+      opId: string;
+      name: string;
+      dueAt: number;
+      /** The request `step.fetch` asked for; the engine makes it (again, after a restart). */
+      request: { url: string; method: string; headers: Record<string, string>; body?: string };
+    };
 
 /** Everything the engine knows about a run. */
 export interface RunRecord {

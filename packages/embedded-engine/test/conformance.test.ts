@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src';
 import { type EmbeddedApp, type Platform, startEmbeddedApp } from './support/embedded-app';
@@ -166,6 +168,39 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
     }
     const result = await subject.engine.waitForRun({ eventId: ids[0] });
     expect(result.output).toBe('fast-2');
+  });
+
+  it('performs step.fetch itself, as the server does, and memoizes the response', async () => {
+    const seen: string[] = [];
+    const echo = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url}`);
+        res.writeHead(201, { 'content-type': 'text/plain' });
+        res.end(`${req.method} ${req.headers['x-test']} ${body}`);
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = echo.address() as AddressInfo;
+      const result = await run('conf/fetch', { url: `http://127.0.0.1:${port}` });
+      expect(result.output).toEqual({ status: 201, body: 'POST yes ping' });
+      expect(result.timeline.map((step) => step.name)).toEqual(['step.fetch: 127.0.0.1']);
+      expect(seen).toEqual(['POST /echo']);
+    } finally {
+      echo.close();
+    }
+  });
+
+  it('refuses realtime publish by name instead of a bare 404', async () => {
+    const response = await fetch(`${subject.engine.baseUrl}/v1/realtime/publish?channel=c`, {
+      method: 'POST',
+    });
+    expect(response.status).toBe(501);
+    expect(response.statusText).toContain('Realtime publish is not run by the embedded engine');
   });
 
   it("fails a run whose step returns more than 4 MiB, with the server's words", async () => {

@@ -39,6 +39,8 @@ interface Context {
 }
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const REALTIME_REFUSAL =
+  'Realtime publish is not run by the embedded engine: run the app against an Inngest server (INNGEST_DEV=1 or Inngest Cloud)';
 
 /**
  * @internal Serves what the SDK calls (event API, registration, checkpoints) and the engine's own
@@ -121,6 +123,12 @@ async function route(context: Context, req: IncomingMessage, res: ServerResponse
     return reply(res, 200, {});
   }
   if (path === '/_engine' || path.startsWith('/_engine/')) return inspect(context, req, res, url, path);
+  if (path.startsWith('/v1/realtime/')) {
+    // The SDK reports only the status line of a refused publish, so the reason goes there.
+    res.writeHead(501, REALTIME_REFUSAL, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: REALTIME_REFUSAL }));
+    return;
+  }
   return reply(res, 404, { message: `The embedded engine does not serve ${method} ${path}.` });
 }
 

@@ -216,6 +216,16 @@ export class ConformanceFunctions {
     return step.run('huge', () => 'x'.repeat(4 * 1024 * 1024 + 1));
   }
 
+  @InngestFunction({ id: 'fetcher', triggers: { event: 'conf/fetch' } })
+  async fetcher({ event, step }: InngestContext) {
+    const response = await step.fetch(`${event.data.url}/echo`, {
+      method: 'POST',
+      body: 'ping',
+      headers: { 'x-test': 'yes' },
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
   @InngestFunction({ id: 'hourly', triggers: { cron: '0 * * * *' } })
   async hourly({ event }: InngestContext) {
     return event.name;
