@@ -109,6 +109,25 @@ export type PendingWork =
       request: { url: string; method: string; headers: Record<string, string>; body?: string };
     };
 
+/**
+ * The flow-control keys a run was admitted under, stored with it so that a restarted engine
+ * relearns its idempotency keys, rate-limit windows, throttle queue, singletons and open batches.
+ */
+export interface RunFlowKeys {
+  /** Its function's `idempotency` key for its event. */
+  idempotency?: string;
+  /** Its `rateLimit` key. */
+  rateLimit?: string;
+  /** Its `singleton` key. */
+  singleton?: string;
+  /** Its `throttle` key. */
+  throttle?: string;
+  /** Its `debounce` key, while it waits to start. */
+  debounce?: string;
+  /** Its `batchEvents` key, while the batch is open. */
+  batch?: string;
+}
+
 /** Everything the engine knows about a run. */
 export interface RunRecord {
   /** The run id (a ULID). */
@@ -143,15 +162,8 @@ export interface RunRecord {
   forcePlan: boolean;
   /** The run that invoked this one, if any. */
   invokedBy?: { runId: string; opId: string };
-  /** The flow-control keys it was admitted under (idempotency, rate limit, singleton). */
-  flow?: {
-    idempotency?: string;
-    rateLimit?: string;
-    singleton?: string;
-    throttle?: string;
-    debounce?: string;
-    batch?: string;
-  };
+  /** The flow-control keys it was admitted under. */
+  flow?: RunFlowKeys;
   /** When its first Call Request was due: later than creation when throttled, debounced or batching. */
   scheduledAt?: number;
   /** When the run is cancelled unless it has started (`timeouts.start`) or ended (`timeouts.finish`). */

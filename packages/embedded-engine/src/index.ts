@@ -17,6 +17,7 @@ export type {
   PendingWork,
   RegisteredFunction,
   RegisteredTrigger,
+  RunFlowKeys,
   RunRecord,
   RunStatus,
   SerializedError,

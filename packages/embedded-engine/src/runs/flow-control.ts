@@ -1,4 +1,4 @@
-import type { RegisteredFunction, RunRecord } from '../engine.types';
+import type { RegisteredFunction, RunFlowKeys, RunRecord } from '../engine.types';
 import { celValue } from '../expressions';
 import { parseDuration } from '../time';
 
@@ -12,14 +12,7 @@ export type Admission =
   | { admitted: false; reason: 'idempotency' | 'rateLimit' | 'singleton' };
 
 /** @internal The flow-control keys a run was admitted under, stored with the run. */
-export interface FlowKeys {
-  idempotency?: string;
-  rateLimit?: string;
-  singleton?: string;
-  throttle?: string;
-  debounce?: string;
-  batch?: string;
-}
+export type FlowKeys = RunFlowKeys;
 
 /**
  * @internal Idempotency, rate limiting and singletons, decided when an event would start a run.
