@@ -376,7 +376,11 @@ export class EmbeddedEngine {
   /** Starts a run of `fn` for `event` unless its idempotency, rate limit or singleton says no. */
   private trigger(fn: RegisteredFunction, event: EngineEvent): void {
     const now = this.clock.now();
-    const running = [...this.active.values()].filter((run) => run.functionId === fn.id);
+    // Only singletons, debounces and batches look at the function's runs in progress: the rest of
+    // the event path must not cost a scan of every active run.
+    const needsRunning =
+      fn.singleton !== undefined || fn.debounce !== undefined || fn.batchEvents !== undefined;
+    const running = needsRunning ? [...this.active.values()].filter((run) => run.functionId === fn.id) : [];
     if (this.joinDebounced(fn, event, running, now) || this.joinBatch(fn, event, running, now)) return;
     const admission = this.flow.admit(fn, event, now, running);
     if (!admission.admitted) {
