@@ -26,7 +26,7 @@ import { nextCronRun } from './runs/cron';
 import { FlowControl, type FlowKeys, scopedKey, usesRememberedKeys } from './runs/flow-control';
 import { performGatewayRequest } from './runs/gateway';
 import { GroupCommit } from './runs/group-commit';
-import { isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
+import { deadlineKey, isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
 import { Scheduler } from './runs/scheduler';
 import { findUnsupportedFeature } from './runs/supported-features';
 import { generateEventKey, generateSigningKey, signRequestBody } from './security/keys';
@@ -212,8 +212,8 @@ export class EmbeddedEngine {
 
   /**
    * Asks the app at `serveUrl` to sync, as an Inngest server does: a `PUT` that makes the SDK
-   * register its functions here. Resolves once they are stored; rejects with
-   * `UnsupportedFeatureError` or `AppSyncError`. Only a registration for this very URL is taken,
+   * register its functions here. Resolves once they are stored; rejects with `AppSyncError`. A
+   * function the engine cannot run is refused alone (see `refusedFunctions`). Only a registration for this very URL is taken,
    * and every Call Request goes to it: a request's `Host` header can never redirect them.
    */
   async syncApp(serveUrl: string): Promise<void> {
@@ -381,7 +381,11 @@ export class EmbeddedEngine {
     const needsRunning =
       fn.singleton !== undefined || fn.debounce !== undefined || fn.batchEvents !== undefined;
     const running = needsRunning ? [...this.active.values()].filter((run) => run.functionId === fn.id) : [];
-    if (this.joinDebounced(fn, event, running, now) || this.joinBatch(fn, event, running, now)) return;
+    const debounce = fn.debounce as { period: string; key?: string; timeout?: string } | undefined;
+    const debounceKey = debounce ? scopedKey(fn, debounce.key, event) : undefined;
+    const batch = this.batchOf(fn, event);
+    if (debounce && debounceKey && this.joinDebounced(debounce, debounceKey, event, running, now)) return;
+    if (batch && this.joinBatch(batch, event, running, now)) return;
     const admission = this.flow.admit(fn, event, now, running);
     if (!admission.admitted) {
       this.logger.debug?.(`Event ${event.id} starts no run of ${fn.id}: its ${admission.reason} says no`);
@@ -391,12 +395,10 @@ export class EmbeddedEngine {
     const keys: FlowKeys = { ...admission.keys };
     // An event dated in the future starts its runs at that time, as on the server.
     let firstCallAt = Math.max(now, event.ts);
-    const debounce = fn.debounce as { period: string; key?: string } | undefined;
     if (debounce) {
-      keys.debounce = scopedKey(fn, debounce.key, event);
+      keys.debounce = debounceKey;
       firstCallAt = now + (parseDuration(debounce.period) ?? 0);
     }
-    const batch = this.batchOf(fn, event);
     if (batch) {
       keys.batch = batch.key;
       firstCallAt = now + batch.timeout;
@@ -415,14 +417,12 @@ export class EmbeddedEngine {
    * the last event, as on the server.
    */
   private joinDebounced(
-    fn: RegisteredFunction,
+    debounce: { period: string; timeout?: string },
+    key: string,
     event: EngineEvent,
     running: RunRecord[],
     now: number,
   ): boolean {
-    const debounce = fn.debounce as { period: string; key?: string; timeout?: string } | undefined;
-    if (!debounce) return false;
-    const key = scopedKey(fn, debounce.key, event);
     const waiting = running.find((run) => run.flow?.debounce === key && !run.startedAt);
     if (!waiting) return false;
     const latest = waiting.createdAt + (parseDuration(debounce.timeout) ?? Number.POSITIVE_INFINITY);
@@ -433,9 +433,12 @@ export class EmbeddedEngine {
   }
 
   /** Batching: an event for a key whose batch is still open joins it; a full batch starts now. */
-  private joinBatch(fn: RegisteredFunction, event: EngineEvent, running: RunRecord[], now: number): boolean {
-    const batch = this.batchOf(fn, event);
-    if (!batch) return false;
+  private joinBatch(
+    batch: { key: string; maxSize: number },
+    event: EngineEvent,
+    running: RunRecord[],
+    now: number,
+  ): boolean {
     const open = running.find(
       (run) => run.flow?.batch === batch.key && !run.startedAt && run.events.length < batch.maxSize,
     );
@@ -518,7 +521,7 @@ export class EmbeddedEngine {
     const finishWithin = parseDuration((fn.timeouts as { finish?: string } | undefined)?.finish);
     if (finishWithin !== undefined) run.deadline = { phase: 'finish', at: run.startedAt + finishWithin };
     else delete run.deadline;
-    this.scheduler.cancel(`${run.id}:deadline`);
+    this.scheduler.cancel(deadlineKey(run));
     this.scheduleDeadline(run);
     this.commits.markRun(run);
   }
@@ -527,7 +530,7 @@ export class EmbeddedEngine {
   private scheduleDeadline(run: RunRecord): void {
     const deadline = run.deadline;
     if (!deadline) return;
-    this.scheduler.at(`${run.id}:deadline`, deadline.at, () => {
+    this.scheduler.at(deadlineKey(run), deadline.at, () => {
       if (this.closed || run.status !== 'running' || run.deadline !== deadline) return;
       this.finish(run, 'cancelled', {
         error: {
@@ -904,7 +907,7 @@ export class EmbeddedEngine {
     outcome: { output?: unknown; error?: SerializedError; cancelledBy?: string },
   ): void {
     for (const work of [...run.pending]) this.removeWork(run, work);
-    this.scheduler.cancel(`${run.id}:deadline`);
+    this.scheduler.cancel(deadlineKey(run));
     run.status = status;
     run.endedAt = this.clock.now();
     if (status === 'completed') run.output = outcome.output ?? null;

@@ -25,6 +25,11 @@ export function workKey(run: RunRecord, work: PendingWork): string {
   return `${run.id}:${work.kind}:${work.kind === 'call' ? work.stepId : work.opId}`;
 }
 
+/** @internal The timer key of a run's `timeouts` deadline. */
+export function deadlineKey(run: RunRecord): string {
+  return `${run.id}:deadline`;
+}
+
 /** @internal Turns whatever an SDK answered into a serialized error. */
 export function toSerializedError(body: unknown, fallback: string): SerializedError {
   if (body && typeof body === 'object' && 'message' in body) {
