@@ -23,7 +23,13 @@ import { celMatches, celValue, eventNameMatches } from './expressions';
 import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
-import { FlowControl, type FlowKeys, scopedKey, usesRememberedKeys } from './runs/flow-control';
+import {
+  FlowControl,
+  type FlowKeys,
+  rememberedWindowMs,
+  scopedKey,
+  usesRememberedKeys,
+} from './runs/flow-control';
 import { performGatewayRequest } from './runs/gateway';
 import { GroupCommit } from './runs/group-commit';
 import { deadlineKey, isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
@@ -109,6 +115,8 @@ export class EmbeddedEngine {
   private readonly active = new Map<string, RunRecord>();
   private readonly commits: GroupCommit;
   private readonly accepting = new Map<string, Promise<void>>();
+  /** The internal id each event got when it was accepted, until its runs are created. */
+  private readonly internalIds = new WeakMap<EngineEvent, string>();
   private readonly watchers = new Set<(run: RunRecord) => void>();
   private readonly inFlight = new Set<AbortController>();
   private readonly synced: Promise<void>;
@@ -200,7 +208,15 @@ export class EmbeddedEngine {
       }
       for (const fn of this.functions.values()) {
         if (!usesRememberedKeys(fn)) continue;
-        for (const run of await this.store.listRuns({ functionId: fn.id })) this.flow.remember(run);
+        // Runs older than the function's windows decide nothing any more, except those still
+        // waiting to start (a throttle's queue), which are active.
+        const since = this.clock.now() - rememberedWindowMs(fn);
+        for (const run of await this.store.listRuns({ functionId: fn.id, createdSince: since })) {
+          this.flow.remember(run);
+        }
+        for (const run of this.active.values()) {
+          if (run.functionId === fn.id && run.createdAt < since) this.flow.remember(run);
+        }
       }
     } catch (error) {
       await this.server?.close();
@@ -283,7 +299,11 @@ export class EmbeddedEngine {
     });
   }
 
-  /** Sends events straight to the engine, as `inngest.send()` would; resolves with their ids. */
+  /**
+   * Sends events straight to the engine, as `inngest.send()` would; resolves with the internal id
+   * of each (as the server answers), which `listRuns({ eventId })` and `waitForRun` accept as well
+   * as the event's own id.
+   */
   async send(events: EngineEventInput | EngineEventInput[]): Promise<{ ids: string[] }> {
     return { ids: await this.ingest(Array.isArray(events) ? events : [events]) };
   }
@@ -295,15 +315,20 @@ export class EmbeddedEngine {
    */
   async ingest(inputs: EngineEventInput[]): Promise<string[]> {
     checkEventLimits(inputs);
-    const events = inputs.map(
-      (input): EngineEvent => ({
-        id: input.id || ulid(),
+    // Each accepted event gets its own internal id, as on the server: the caller's `id` is for
+    // deduplication, the internal id names this one acceptance (a repeat gets a new one).
+    const internalIds = inputs.map(() => ulid());
+    const events = inputs.map((input, index): EngineEvent => {
+      const event: EngineEvent = {
+        id: input.id || internalIds[index],
         name: input.name,
         data: input.data ?? {},
         ts: input.ts ?? this.clock.now(),
         ...(input.v ? { v: input.v } : {}),
-      }),
-    );
+      };
+      this.internalIds.set(event, internalIds[index]);
+      return event;
+    });
     const mine = new Map<string, EngineEvent>();
     const others = new Set<Promise<void>>();
     for (const event of events) {
@@ -319,7 +344,7 @@ export class EmbeddedEngine {
     } finally {
       for (const id of mine.keys()) if (this.accepting.get(id) === accepted) this.accepting.delete(id);
     }
-    return events.map((event) => event.id);
+    return internalIds;
   }
 
   private async acceptNew(events: EngineEvent[]): Promise<void> {
@@ -428,6 +453,8 @@ export class EmbeddedEngine {
     const latest = waiting.createdAt + (parseDuration(debounce.timeout) ?? Number.POSITIVE_INFINITY);
     waiting.event = event;
     waiting.events = [event];
+    const internalId = this.internalIds.get(event);
+    if (internalId) waiting.eventInternalId = internalId;
     this.postponeStart(waiting, Math.min(now + (parseDuration(debounce.period) ?? 0), latest));
     return true;
   }
@@ -560,6 +587,7 @@ export class EmbeddedEngine {
       timeline: [],
       pending: [],
       forcePlan: false,
+      ...(this.internalIds.has(event) ? { eventInternalId: this.internalIds.get(event) } : {}),
       ...(invokedBy ? { invokedBy } : {}),
       ...(Object.keys(flow).length > 0 ? { flow } : {}),
     };

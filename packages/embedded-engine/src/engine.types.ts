@@ -138,6 +138,8 @@ export interface RunRecord {
   event: EngineEvent;
   /** All triggering events. */
   events: EngineEvent[];
+  /** The internal id the triggering event got when it was accepted (what `send()` answered). */
+  eventInternalId?: string;
   /** Where the run is. */
   status: RunStatus;
   /** The return value, once completed. */

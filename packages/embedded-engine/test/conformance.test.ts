@@ -51,13 +51,24 @@ describe.each(modes)('conformance on %s, checkpointing %s', (platform, checkpoin
     );
   });
 
-  it('answers the event API with ids and triggers nothing for an event id seen before', async () => {
+  // The server answers the ids its event handler returns, the internal ULIDs of the tracked events,
+  // not the caller's ids (inngest/inngest pkg/api/api.go, ReceiveEvent); a run's event keeps the
+  // caller's id when one was given (pkg/cqrs marshalRaw: EventID, else the internal id).
+  it('answers the event API with internal ids and triggers nothing for an event id seen before', async () => {
     const id = `dedupe-${ticket()}`;
     const first = await subject.inngest.send({ name: 'conf/three-steps', data: { input: 'once' }, id });
     const second = await subject.inngest.send({ name: 'conf/three-steps', data: { input: 'twice' }, id });
-    expect(first.ids).toEqual([id]);
-    expect(second.ids).toEqual([id]);
-    await subject.engine.waitForRun({ eventId: id });
+    const ulidPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+    expect(first.ids).toEqual([expect.stringMatching(ulidPattern)]);
+    expect(second.ids).toEqual([expect.stringMatching(ulidPattern)]);
+    expect(second.ids[0]).not.toBe(first.ids[0]);
+    const run = await subject.engine.waitForRun({ eventId: id });
+    expect(run.event.id).toBe(id);
+    expect(run.event.data).toEqual({ input: 'once' });
+    expect((await subject.engine.listRuns({ eventId: first.ids[0] })).map((found) => found.id)).toEqual([
+      run.id,
+    ]);
+    expect(await subject.engine.listRuns({ eventId: second.ids[0] })).toHaveLength(0);
     expect(await subject.engine.listRuns({ eventId: id })).toHaveLength(1);
   });
 

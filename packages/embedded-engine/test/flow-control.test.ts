@@ -146,7 +146,9 @@ class FlowFunctions {
   }
 }
 
-describe('flow control', () => {
+// Both protocols: checkpointing (steps reported to /v1/checkpoint) and classic (one Call Request
+// per step), since a deferred start, a cancel or a deadline may land in either.
+describe.each([true, false])('flow control, checkpointing %s', (checkpointing) => {
   const schema = `engine_flow_${Math.random().toString(36).slice(2, 10)}`;
   const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
   const probe = new Probe();
@@ -155,7 +157,12 @@ describe('flow control', () => {
     startEmbeddedApp(
       'express',
       [{ provide: Probe, useValue: probe }, FlowFunctions],
-      { clock, retryBackoffScale: 0, store: await PostgresRunStore.create({ connectionString, schema }) },
+      {
+        clock,
+        checkpointing,
+        retryBackoffScale: 0,
+        store: await PostgresRunStore.create({ connectionString, schema }),
+      },
       'flow',
     );
   /** A restart on the same PostgreSQL schema: whatever flow control knows must come back. */

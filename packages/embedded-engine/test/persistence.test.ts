@@ -146,8 +146,8 @@ describe.each<[string, () => Promise<RunStore>]>([
     await store.commit({
       events: [],
       runs: [
-        { ...base, id: 'r1', functionId: 'app-one', status: 'running' },
-        { ...base, id: 'r2', functionId: 'app-two', status: 'completed', output: { ok: true } },
+        { ...base, id: 'r1', functionId: 'app-one', status: 'running', eventInternalId: '01J0INTERNAL' },
+        { ...base, id: 'r2', functionId: 'app-two', status: 'completed', output: { ok: true }, createdAt: 5 },
       ],
     });
     await store.saveApp({ appId: 'app', url: 'http://x', functions: [] });
@@ -157,6 +157,9 @@ describe.each<[string, () => Promise<RunStore>]>([
     expect((await store.listRuns({ status: 'completed' })).map((r) => r.id)).toEqual(['r2']);
     expect((await store.listRuns({ eventId: 'evt-2', status: 'running' })).map((r) => r.id)).toEqual(['r1']);
     expect((await store.listRuns({ eventId: 'evt-other' })).map((r) => r.id)).toEqual([]);
+    expect((await store.listRuns({ eventId: '01J0INTERNAL' })).map((r) => r.id)).toEqual(['r1']);
+    expect((await store.listRuns({ createdSince: 5 })).map((r) => r.id)).toEqual(['r2']);
+    expect((await store.listRuns({ createdSince: 6 })).map((r) => r.id)).toEqual([]);
     expect((await store.getRun('r2'))?.output).toEqual({ ok: true });
     expect((await store.loadApp())?.appId).toBe('app');
   });

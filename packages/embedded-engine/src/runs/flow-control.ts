@@ -100,6 +100,17 @@ export function usesRememberedKeys(fn: RegisteredFunction): boolean {
   );
 }
 
+/**
+ * How far back a restarted engine must look at `fn`'s stored runs to decide as before: the longest
+ * of its windows (idempotency 24 hours, the rate limit's and the throttle's periods).
+ */
+export function rememberedWindowMs(fn: RegisteredFunction): number {
+  const periods = [fn.rateLimit, fn.throttle].map(
+    (limit) => parseDuration((limit as { period?: string } | undefined)?.period) ?? 0,
+  );
+  return Math.max(stringOption(fn.idempotency) !== undefined ? IDEMPOTENCY_WINDOW_MS : 0, ...periods);
+}
+
 function insertSorted(index: Map<string, number[]>, key: string, at: number): void {
   const times = index.get(key) ?? [];
   times.push(at);

@@ -6,8 +6,10 @@ export interface RunFilter {
   functionId?: string;
   /** One status or several. */
   status?: RunStatus | RunStatus[];
-  /** Runs triggered by this event id. */
+  /** Runs triggered by this event: its id, or the internal id `send()` answered for it. */
   eventId?: string;
+  /** Runs created at or after this time (engine clock, ms). */
+  createdSince?: number;
 }
 
 /** The functions an app registered at its last sync. */
@@ -83,6 +85,9 @@ export function runMatches(run: RunRecord, filter: RunFilter, appId?: string): b
     const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
     if (!statuses.includes(run.status)) return false;
   }
-  if (filter.eventId && run.event.id !== filter.eventId) return false;
+  if (filter.eventId && run.event.id !== filter.eventId && run.eventInternalId !== filter.eventId) {
+    return false;
+  }
+  if (filter.createdSince !== undefined && run.createdAt < filter.createdSince) return false;
   return true;
 }

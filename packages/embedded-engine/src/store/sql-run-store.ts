@@ -63,6 +63,10 @@ export class SqlRunStore implements RunStore {
         END IF;
         CREATE INDEX IF NOT EXISTS runs_function_status ON ${s}.runs (function_id, status);
         CREATE INDEX IF NOT EXISTS runs_event ON ${s}.runs (event_id);
+        ALTER TABLE ${s}.runs ADD COLUMN IF NOT EXISTS event_internal_id text;
+        ALTER TABLE ${s}.runs ADD COLUMN IF NOT EXISTS created_at bigint;
+        CREATE INDEX IF NOT EXISTS runs_function_created ON ${s}.runs (function_id, created_at);
+        CREATE INDEX IF NOT EXISTS runs_event_internal ON ${s}.runs (event_internal_id);
         CREATE INDEX IF NOT EXISTS runs_running ON ${s}.runs (id) WHERE status = 'running';
         CREATE TABLE IF NOT EXISTS ${s}.events (id text PRIMARY KEY, name text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
         ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS accepted_at bigint;
@@ -84,8 +88,8 @@ export class SqlRunStore implements RunStore {
          INSERT INTO ${s}.events (id, name, accepted_at) SELECT id, name, $8 FROM unnest($1::text[], $2::text[]) AS e(id, name)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, accepted_at = EXCLUDED.accepted_at, received_at = now()
        ), saved AS (
-         INSERT INTO ${s}.runs (id, function_id, status, event_id, state)
-         SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         INSERT INTO ${s}.runs (id, function_id, status, event_id, state, event_internal_id, created_at)
+         SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[], $10::bigint[])
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, event_id = EXCLUDED.event_id, state = EXCLUDED.state, updated_at = now()
        )
        SELECT 1`,
@@ -98,6 +102,8 @@ export class SqlRunStore implements RunStore {
         batch.runs.map((run) => run.event.id),
         batch.runs.map((run) => JSON.stringify(run)),
         batch.acceptedAt ?? Date.now(),
+        batch.runs.map((run) => run.eventInternalId ?? null),
+        batch.runs.map((run) => run.createdAt),
       ],
     );
   }
@@ -132,9 +138,10 @@ export class SqlRunStore implements RunStore {
       `SELECT state FROM ${this.schema}.runs
        WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
          AND ($2::text[] IS NULL OR function_id = ANY($2::text[]))
-         AND ($3::text IS NULL OR event_id = $3)
+         AND ($3::text IS NULL OR event_id = $3 OR event_internal_id = $3)
+         AND ($4::bigint IS NULL OR created_at IS NULL OR created_at >= $4)
        ORDER BY id`,
-      [statuses, functionIds, filter.eventId || null],
+      [statuses, functionIds, filter.eventId || null, filter.createdSince ?? null],
     );
     return rows.map((row) => parseState(row.state)).filter((run) => runMatches(run, filter, app?.appId));
   }

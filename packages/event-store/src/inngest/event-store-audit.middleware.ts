@@ -87,8 +87,10 @@ export function eventStoreAudit(store: EventStore, options: EventStoreAuditOptio
     override async wrapSendEvent({ events, next }: Middleware.WrapSendEventArgs) {
       const output = await next();
       const runId = (await getAsyncCtx())?.execution?.ctx.runId;
+      // The sender's id when it gave one: Inngest answers a new internal id for each send, so a
+      // retried send recorded under it would be recorded twice.
       const sent = events.map(
-        (event, index) => ({ ...event, id: output.ids[index] ?? event.id }) as AuditedInngestEvent,
+        (event, index) => ({ ...event, id: event.id || output.ids[index] }) as AuditedInngestEvent,
       );
       try {
         for (const event of sent) if (event.id) await record(event, runId);
