@@ -3,7 +3,8 @@ import { loadShopConfig } from './config/shop-config';
 
 const config = loadShopConfig();
 const shop = await startShop(config);
-const { services, settings, url } = shop;
+const { alertWebhookUrl, services, settings, url } = shop;
+const simulated = (configured: string, simulator: string | undefined) => configured === simulator;
 
 console.log(`
   Sagaline example shop is running.
@@ -11,9 +12,15 @@ console.log(`
   Shop API               ${url}
     health               ${url}/health/detailed
     metrics              ${url}/metrics
-  Payment gateway        ${settings.paymentGatewayUrl}${services.paymentGateway ? '   (simulated; PUT /__control {"outage":true})' : ''}
-  Carrier                ${settings.carrierUrl}${services.carrier ? '   (simulated)' : ''}
-  SMTP                   ${settings.smtpUrl}${services.smtpSink ? `   (sink; read mail at ${services.smtpSink.inboxUrl}/messages)` : ''}
+  Payment gateway        ${settings.paymentGatewayUrl}${simulated(settings.paymentGatewayUrl, services.urls?.paymentGateway) ? '   (simulated; PUT /__control {"outage":true})' : ''}
+  Carrier                ${settings.carrierUrl}${simulated(settings.carrierUrl, services.urls?.carrier) ? '   (simulated)' : ''}
+  SMTP                   ${settings.smtpUrl}${simulated(settings.smtpUrl, services.urls?.smtp) ? `   (sink; read mail at ${services.urls?.smtpInbox}/messages)` : ''}
+  Alert webhook          ${alertWebhookUrl}${simulated(alertWebhookUrl, services.urls?.alertWebhook) ? '   (sink; GET lists the alerts)' : ''}${
+    services.urls
+      ? `
+  Simulators             ${services.process ? `process ${services.process.pid}` : 'in this process'}, ledgers in ${services.dataDir}`
+      : ''
+  }
   Database               ${settings.databaseUrl ? `PostgreSQL, schema ${settings.databaseSchema}` : `PGlite ${settings.pgliteDir ?? '(in memory)'}`}
 
   Try it (tenant acme):

@@ -35,6 +35,7 @@ import { OrdersController } from './orders/orders.controller';
 import { OrdersRepository } from './orders/orders.repository';
 import { OrdersService } from './orders/orders.service';
 import { SagaOutcomes } from './orders/saga-outcomes';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
@@ -131,6 +132,7 @@ export class ShopModule {
         ExperimentsService,
         AnalyticsService,
         OrdersRepository,
+        OutboxRelay,
         OrdersService,
         OrderSteps,
         OrderIntake,

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { catchError, from, map, type Observable, of, switchMap } from 'rxjs';
+import { SHOP_SETTINGS, type ShopSettings } from '../config/shop-config.provider';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
 
@@ -36,11 +37,21 @@ interface HttpResponse {
  * its answer is stored; a retry with the same key and body gets that answer again (header
  * `idempotent-replayed: true`) without running twice; the same key with another body is refused
  * (422); a retry while the first is still running gets 409. A request that fails (bad input
- * included) frees its key, so nothing is stored for it.
+ * included) frees its key, so nothing is stored for it. A request whose process died holds its key
+ * only until its lease (`IDEMPOTENCY_LEASE_MS`) runs out: a retry then runs it again, and the
+ * handler finds the work the first one committed (`OrdersService.place` returns the order stored
+ * under the key), so the client gets the answer it missed.
  */
 @Injectable()
 export class Idempotent implements NestInterceptor {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  private readonly leaseMs: number;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(SHOP_SETTINGS) settings: ShopSettings,
+  ) {
+    this.leaseMs = settings.idempotencyLeaseMs;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -84,19 +95,27 @@ export class Idempotent implements NestInterceptor {
     );
   }
 
-  /** Claims the key; resolves with the stored answer when the key was used before. */
+  /**
+   * Claims the key, or takes it over when the request that held it died (its lease ran out with no
+   * answer stored); resolves with the stored answer when the key was answered before.
+   */
   private async claim(
     tenantId: string,
     scope: string,
     key: string,
     hash: string,
   ): Promise<{ statusCode: number; body: unknown } | null> {
-    const inserted = await this.db.query(
-      `INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING key`,
-      [tenantId, scope, key, hash],
+    const claimed = await this.db.query(
+      `INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, locked_until)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
+       ON CONFLICT (tenant_id, scope, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
+       WHERE idempotency_keys.status_code IS NULL
+         AND idempotency_keys.request_hash = EXCLUDED.request_hash
+         AND coalesce(idempotency_keys.locked_until, '-infinity') < now()
+       RETURNING key`,
+      [tenantId, scope, key, hash, this.leaseMs],
     );
-    if (inserted.length > 0) return null;
+    if (claimed.length > 0) return null;
     const [row] = await this.db.query<{
       request_hash: string;
       status_code: number | null;

@@ -42,6 +42,23 @@ export interface ShopConfig {
   throttleTtlMs: number;
   /** Tenants and their settings (`TENANTS`, JSON); two demo tenants when unset. */
   tenants: TenantConfig[];
+  /**
+   * The tenant of a request without an `x-tenant-id` header (`DEFAULT_TENANT`, default the first
+   * tenant: `acme` of the demo tenants), so a single-shop client never names one.
+   */
+  defaultTenant: string;
+  /**
+   * Refuse a request without an `x-tenant-id` header (400 `TENANT_MISSING`) instead of serving the
+   * default tenant (`REQUIRE_TENANT_HEADER`, default `false`): for a deployment where every
+   * client must say which merchant it is.
+   */
+  requireTenantHeader: boolean;
+  /**
+   * How long a request holds its `Idempotency-Key` with no answer stored (`IDEMPOTENCY_LEASE_MS`,
+   * default 30 s): after that a retry runs it again, so a key whose request died with its process
+   * is not stuck at 409.
+   */
+  idempotencyLeaseMs: number;
   /** Nest log levels (`LOG_LEVEL`: `none`, `error`, `warn`, `log`, `debug`). */
   logLevel: 'none' | 'error' | 'warn' | 'log' | 'debug';
 }
@@ -77,6 +94,9 @@ const environmentSchema = z.object({
     (value) => (typeof value === 'string' && value !== '' ? JSON.parse(value) : undefined),
     z.array(tenantConfigSchema).min(1).optional(),
   ),
+  DEFAULT_TENANT: z.preprocess(emptyAsUndefined, z.string().optional()),
+  REQUIRE_TENANT_HEADER: z.preprocess(emptyAsUndefined, z.stringbool().default(false)),
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['none', 'error', 'warn', 'log', 'debug']).default('log'),
 });
 
@@ -107,6 +127,16 @@ export function loadShopConfig(env: Record<string, string | undefined> = process
     );
   }
   const e = parsed.data;
+  const tenants = e.TENANTS ?? DEFAULT_TENANTS;
+  const defaultTenant = e.DEFAULT_TENANT ?? tenants[0].id;
+  if (!tenants.some((tenant) => tenant.id === defaultTenant)) {
+    throw new ShopConfigError([
+      {
+        variable: 'DEFAULT_TENANT',
+        message: `no tenant "${defaultTenant}"; name one of ${tenants.map((tenant) => tenant.id).join(', ')}`,
+      },
+    ]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -125,7 +155,10 @@ export function loadShopConfig(env: Record<string, string | undefined> = process
     engineRetryBackoffScale: e.ENGINE_RETRY_BACKOFF_SCALE,
     throttleLimit: e.THROTTLE_LIMIT,
     throttleTtlMs: e.THROTTLE_TTL_MS,
-    tenants: e.TENANTS ?? DEFAULT_TENANTS,
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
+    tenants,
+    defaultTenant,
+    requireTenantHeader: e.REQUIRE_TENANT_HEADER,
     logLevel: e.LOG_LEVEL,
   };
 }

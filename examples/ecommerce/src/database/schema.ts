@@ -4,7 +4,8 @@ import type { Database } from './database';
  * The shop's tables; its events live in `@sagaline/event-store` (schema `<schema>_events`). Orders
  * keep their read model as JSON next to the columns the API filters on, with the ids of the events
  * applied so far. Stock is one row per product with a conditional UPDATE as the reservation, so two
- * orders can never take the last item together.
+ * orders can never take the last item together. The outbox holds the events committed with a
+ * change and not yet sent to Inngest.
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -20,6 +21,9 @@ CREATE TABLE IF NOT EXISTS orders (
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id)
 );
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS idempotency_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS orders_by_idempotency_key ON orders (tenant_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS orders_by_status ON orders (tenant_id, status, id);
 CREATE INDEX IF NOT EXISTS orders_by_customer ON orders (tenant_id, customer_id, id);
 
@@ -63,6 +67,20 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, scope, key)
 );
+ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS locked_until timestamptz;
+
+CREATE TABLE IF NOT EXISTS outbox (
+  id              text PRIMARY KEY,
+  tenant_id       text NOT NULL,
+  name            text NOT NULL,
+  data            jsonb NOT NULL,
+  history         jsonb,
+  attempts        integer NOT NULL DEFAULT 0,
+  last_error      text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  next_attempt_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
 `;
 
 /**

@@ -94,8 +94,6 @@ export interface ShopEvents {
   'order.ready': ShopEvents['order.created'];
   /** Internal: the order is short of stock and goes to the backorder saga. Carries the order. */
   'order.backordered': ShopEvents['order.created'];
-  /** The order could not be handed to the pipeline (Inngest refused the event) and was withdrawn. */
-  'order.discarded': { orderId: string; tenantId: string; detail: string };
 }
 
 /** What `@sagaline/saga` puts in its lifecycle events. */

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post, UseInterceptors } from '@nestjs/common';
 import { InngestService } from '@sagaline/nestjs-inngest';
 import { ulid } from 'ulidx';
 import { z } from 'zod';
+import { Idempotent } from '../common/idempotency.interceptor';
+import { InvalidInputException } from '../common/validation';
 import type { TenantConfig } from '../config/tenants';
 import { CurrentTenant } from '../tenancy/tenant.guard';
 import { InventoryService, type StockLevel } from './inventory.service';
@@ -11,7 +13,7 @@ const reserveSchema = z.strictObject({
   quantity: quantitySchema,
   reference: z.string().min(1).max(100).optional(),
 });
-const releaseSchema = z.strictObject({ reservationId: z.string().min(1) });
+const releaseSchema = z.strictObject({ reservationId: z.string().min(1).max(64) });
 const restockSchema = z.strictObject({ quantity: quantitySchema });
 
 @Controller('inventory')
@@ -39,8 +41,19 @@ export class InventoryController {
     return this.level(tenant, productId);
   }
 
-  /** Holds stock outside any order (e.g. for a showroom); release it with the returned id. */
+  /** The reservations holding the product's stock, the orders' included: what `reserved` is made of. */
+  @Get(':productId/reservations')
+  async reservations(@CurrentTenant() tenant: TenantConfig, @Param('productId') productId: string) {
+    await this.level(tenant, productId);
+    return { items: await this.inventory.openReservations(tenant.id, productId) };
+  }
+
+  /**
+   * Holds stock outside any order (e.g. for a showroom): 201 with the reservation and its `id`,
+   * which releases it. It holds until released; an `Idempotency-Key` makes a retry reserve once.
+   */
   @Post(':productId/reserve')
+  @UseInterceptors(Idempotent)
   async reserve(
     @CurrentTenant() tenant: TenantConfig,
     @Param('productId') productId: string,
@@ -53,6 +66,7 @@ export class InventoryController {
     ]);
   }
 
+  /** Gives a reservation's stock back; releasing it again changes nothing and answers the same. */
   @Post(':productId/release')
   async release(
     @CurrentTenant() tenant: TenantConfig,
@@ -60,7 +74,15 @@ export class InventoryController {
     @Body({ schema: releaseSchema }) body: z.infer<typeof releaseSchema>,
   ) {
     await this.level(tenant, productId);
-    await this.inventory.reservation(tenant.id, body.reservationId);
+    const reservation = await this.inventory.reservation(tenant.id, body.reservationId);
+    if (!reservation.lines.some((line) => line.productId === productId)) {
+      throw new InvalidInputException([
+        {
+          field: 'reservationId',
+          message: `${reservation.id} holds ${reservation.lines.map((line) => line.productId).join(', ')}, not ${productId}: release it under one of those`,
+        },
+      ]);
+    }
     return this.inventory.release(tenant.id, body.reservationId);
   }
 

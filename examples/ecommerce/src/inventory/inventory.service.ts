@@ -132,6 +132,16 @@ export class InventoryService {
     return found;
   }
 
+  /** The reservations still holding stock of the product (not released, not fulfilled), oldest first. */
+  async openReservations(tenantId: string, productId: string): Promise<Reservation[]> {
+    const rows = await this.db.query<{ id: string; reference: string; lines: StockLine[] }>(
+      `SELECT id, reference, lines FROM reservations
+       WHERE tenant_id = $1 AND status = 'reserved' AND lines @> $2::jsonb ORDER BY created_at, id`,
+      [tenantId, JSON.stringify([{ productId }])],
+    );
+    return rows.map((row) => ({ ...row, status: 'reserved' as const }));
+  }
+
   private async settle(tenantId: string, reservationId: string, outcome: 'released' | 'fulfilled') {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<{ lines: StockLine[]; reference: string }>(

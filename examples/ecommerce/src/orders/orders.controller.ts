@@ -1,13 +1,24 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { Idempotent } from '../common/idempotency.interceptor';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
+import { IDEMPOTENCY_HEADER, Idempotent } from '../common/idempotency.interceptor';
 import type { TenantConfig } from '../config/tenants';
 import { CurrentTenant } from '../tenancy/tenant.guard';
 import { OrderCancellation } from './order-cancellation';
+import { toOrderRequest } from './order-request';
 import {
-  type CreateOrderRequest,
-  createOrderSchema,
   type ListOrdersQuery,
   listOrdersSchema,
+  type PlaceOrderBody,
+  placeOrderSchema,
 } from './orders.schemas';
 import { OrdersService } from './orders.service';
 
@@ -18,15 +29,19 @@ export class OrdersController {
     private readonly cancellation: OrderCancellation,
   ) {}
 
-  /** Accepts an order: 202, the pipeline runs in the background; poll `GET /orders/:id`. */
+  /**
+   * Accepts an order, in the original example's spelling or the shop's own (`placeOrderSchema`):
+   * 202, the pipeline runs in the background; poll `GET /orders/:id`.
+   */
   @Post()
   @HttpCode(202)
   @UseInterceptors(Idempotent)
   place(
     @CurrentTenant() tenant: TenantConfig,
-    @Body({ schema: createOrderSchema }) body: CreateOrderRequest,
+    @Body({ schema: placeOrderSchema }) body: PlaceOrderBody,
+    @Headers(IDEMPOTENCY_HEADER) idempotencyKey?: string,
   ) {
-    return this.orders.place(tenant, body);
+    return this.orders.place(tenant, toOrderRequest(tenant, body), idempotencyKey);
   }
 
   @Get()

@@ -5,6 +5,7 @@ import { DATABASE } from '../database/database.module';
 import type { ShopEvent } from '../domain/events';
 import { evolveOrder, type Order, type OrderStatus } from '../domain/order';
 import { orderInngestStream, orderStream } from '../events/shop-event-store';
+import { enqueue } from '../outbox/outbox';
 
 /** One event in an order's history. */
 export interface HistoryEntry {
@@ -41,8 +42,10 @@ export interface OrderFilter {
 }
 
 /**
- * An order's events and its read model. The events are the record: each is appended to the
- * order's stream in the tenant's event store (`order-<id>`), then applied to the read model, one
+ * An order's events and its read model. A new order is stored with its `order.created` in the
+ * outbox, which `OutboxRelay` records in the order's stream and sends to Inngest. The events are
+ * the record: each is appended to the order's stream in the tenant's event store (`order-<id>`),
+ * then applied to the read model, one
  * row per order with its current state as JSON and the columns the API filters on. Both steps are
  * idempotent by event id (a replayed append stores nothing; the row keeps the ids it applied), so
  * a saga step retried after a crash between the two finishes the job without doing anything twice.
@@ -54,46 +57,52 @@ export class OrdersRepository {
     private readonly store: EventStore,
   ) {}
 
-  /** Stores a new order from its `order.created` event. */
-  async create(event: Extract<ShopEvent, { type: 'order.created' }>): Promise<Order> {
-    const order = evolveOrder(null, event) as Order;
-    const eventId = `${order.id}:${event.type}`;
-    await this.store.appendToStream(
-      orderStream(order.id),
-      [{ id: eventId, type: event.type, data: event.data }],
-      {
-        tenantId: order.tenantId,
-        expectedVersion: 'no_stream',
-      },
-    );
-    await this.db.query(
-      `INSERT INTO orders (tenant_id, id, customer_id, status, total, currency, document, applied)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        order.tenantId,
-        order.id,
-        order.customerId,
-        order.status,
-        order.total,
-        order.currency,
-        JSON.stringify(order),
-        JSON.stringify([eventId]),
-      ],
-    );
-    return order;
-  }
-
   /**
-   * Withdraws an order that could not be handed to the pipeline: the read model forgets it, and
-   * its stream says why (events are never deleted).
+   * Stores a new order from its `order.created` event, together with that event in the outbox:
+   * both are committed, or neither. With an idempotency key, an order already stored under it is
+   * returned instead (`created: false`), so a retried request never makes a second order.
    */
-  async discard(tenantId: string, orderId: string, detail: string): Promise<void> {
-    await this.db.query('DELETE FROM orders WHERE tenant_id = $1 AND id = $2', [tenantId, orderId]);
-    await this.store.appendToStream(
-      orderStream(orderId),
-      [{ id: `${orderId}:order.discarded`, type: 'order.discarded', data: { orderId, tenantId, detail } }],
-      { tenantId },
-    );
+  async create(
+    event: Extract<ShopEvent, { type: 'order.created' }>,
+    outgoing: { eventId: string },
+    idempotencyKey?: string,
+  ): Promise<{ order: Order; created: boolean }> {
+    const order = evolveOrder(null, event) as Order;
+    const historyEventId = `${order.id}:${event.type}`;
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO orders (tenant_id, id, customer_id, status, total, currency, document, applied, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id`,
+        [
+          order.tenantId,
+          order.id,
+          order.customerId,
+          order.status,
+          order.total,
+          order.currency,
+          JSON.stringify(order),
+          JSON.stringify([historyEventId]),
+          idempotencyKey ?? null,
+        ],
+      );
+      if (inserted.length === 0) {
+        const [existing] = await tx.query<{ document: Order }>(
+          'SELECT document FROM orders WHERE tenant_id = $1 AND idempotency_key = $2',
+          [order.tenantId, idempotencyKey],
+        );
+        return { order: existing.document, created: false };
+      }
+      await enqueue(tx, {
+        id: outgoing.eventId,
+        tenantId: order.tenantId,
+        name: event.type,
+        data: event.data,
+        history: { streamId: orderStream(order.id), eventId: historyEventId, type: event.type },
+      });
+      return { order, created: true };
+    });
   }
 
   /** Records an event of an order once; resolves with the order as it is afterwards. */

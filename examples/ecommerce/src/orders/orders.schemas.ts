@@ -1,34 +1,89 @@
 import { z } from 'zod';
+import { phoneSchema, shippingAddressSchema } from '../common/contact.schemas';
+import type { ShippingAddress } from '../domain/events';
 import { ORDER_STATUSES } from '../domain/order';
+import { ONE_LINE_ADDRESS_FORMAT, parseOneLineAddress } from './one-line-address';
 
-/** `POST /orders`. */
-export const createOrderSchema = z.strictObject({
-  customerId: z.string().trim().min(1).max(64),
-  email: z.email(),
-  phone: z
-    .string()
-    .regex(/^\+[1-9]\d{6,14}$/, 'use the E.164 format, e.g. +14155550100')
-    .optional(),
-  items: z
-    .array(
-      z.strictObject({
-        productId: z.string().min(1),
-        quantity: z.number().int('must be a whole number').min(1).max(100),
-      }),
-    )
-    .min(1, 'an order needs at least one item')
-    .max(50),
-  paymentToken: z.string().min(1, 'a card token such as tok_visa'),
-  shippingAddress: z.strictObject({
-    name: z.string().trim().min(1),
-    line1: z.string().trim().min(1),
-    line2: z.string().trim().optional(),
-    city: z.string().trim().min(1),
-    postalCode: z.string().trim().min(1).max(16),
-    country: z.string().regex(/^[A-Z]{2}$/, 'use an ISO 3166 alpha-2 code such as US or DE'),
-  }),
+/** The most of one product an order may hold, on one line or on several lines together. */
+export const MAX_QUANTITY_PER_PRODUCT = 100;
+
+/** The seed's `payment` object: a card, its token, and optionally the amount the client expects to pay. */
+export const cardPaymentSchema = z.strictObject({
+  method: z.literal('card', 'the shop takes cards only: use "card"'),
+  cardToken: z.string().min(1, 'a card token such as tok_visa').max(255),
+  /** In the currency's units (`59.98`); checked against the order's total, never trusted. */
+  amount: z.number().positive().optional(),
 });
-export type CreateOrderRequest = z.infer<typeof createOrderSchema>;
+
+/** The seed's `shipping` object: the address on one line. */
+const oneLineShippingSchema = z.strictObject({
+  address: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .transform((text, context) => {
+      const lines = parseOneLineAddress(text);
+      if (!lines) context.addIssue({ code: 'custom', message: `not an address: ${ONE_LINE_ADDRESS_FORMAT}` });
+      return lines ?? z.NEVER;
+    }),
+  method: z.literal('standard', 'the shop ships "standard" only').default('standard'),
+  /** Who the parcel is for; the customer's account has it otherwise. */
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
+/**
+ * `POST /orders`, in either of two spellings, which may be mixed:
+ * - the original example's: `items[].price`, `payment: { method, cardToken, amount }`,
+ *   `shipping: { address, method }` with the address on one line, no email;
+ * - the shop's own: `email`, `phone`, `paymentToken`, `shippingAddress: { name, line1, ... }`.
+ *
+ * What it leaves out comes from the customer's account (`toOrderRequest`), and prices and amounts
+ * are checked against the catalog there, since both depend on the tenant.
+ */
+export const placeOrderSchema = z
+  .strictObject({
+    customerId: z.string().trim().min(1).max(64),
+    email: z.email().optional(),
+    phone: phoneSchema.optional(),
+    items: z
+      .array(
+        z.strictObject({
+          productId: z.string().min(1).max(64),
+          quantity: z.number().int('must be a whole number').min(1).max(MAX_QUANTITY_PER_PRODUCT),
+          /** The unit price in the currency's units (`29.99`); checked against the catalog. */
+          price: z.number().positive().optional(),
+        }),
+      )
+      .min(1, 'an order needs at least one item')
+      .max(50),
+    paymentToken: z.string().min(1, 'a card token such as tok_visa').max(255).optional(),
+    payment: cardPaymentSchema.optional(),
+    shippingAddress: shippingAddressSchema.optional(),
+    shipping: oneLineShippingSchema.optional(),
+  })
+  .superRefine((body, context) => {
+    const eitherOr = (seed: keyof typeof body, own: keyof typeof body) => {
+      if (body[seed] !== undefined && body[own] !== undefined)
+        context.addIssue({ code: 'custom', path: [seed], message: `send ${seed} or ${own}, not both` });
+    };
+    eitherOr('payment', 'paymentToken');
+    eitherOr('shipping', 'shippingAddress');
+  });
+export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
+
+/**
+ * The order as `OrdersService.place` takes it: complete, one line per product (lines of the same
+ * product merged), no client prices.
+ */
+export interface CreateOrderRequest {
+  customerId: string;
+  email: string;
+  phone?: string;
+  items: { productId: string; quantity: number }[];
+  paymentToken: string;
+  shippingAddress: ShippingAddress;
+}
 
 /** `GET /orders` query. */
 export const listOrdersSchema = z.strictObject({

@@ -1,5 +1,4 @@
-import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { InngestService } from '@sagaline/nestjs-inngest';
+import { Injectable } from '@nestjs/common';
 import { ulid } from 'ulidx';
 import { type FieldError, InvalidInputException } from '../common/validation';
 import type { TenantConfig } from '../config/tenants';
@@ -7,6 +6,7 @@ import type { OrderLine, ShopEvents } from '../domain/events';
 import type { Order } from '../domain/order';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { ShopMetrics } from '../metrics/shop-metrics';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import {
   type HistoryEntry,
   type InngestEventEntry,
@@ -31,22 +31,21 @@ export const orderCreatedEventId = (orderId: string) => `order.created:${orderId
 /** Accepts orders, hands them to the order saga, and answers what the read model knows. */
 @Injectable()
 export class OrdersService {
-  private readonly logger = new Logger(OrdersService.name);
-
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly inngest: InngestService,
+    private readonly outbox: OutboxRelay,
     private readonly experiments: ExperimentsService,
     private readonly metrics: ShopMetrics,
   ) {}
 
   /**
-   * Prices the order from the tenant's catalog, stores it as `pending` and sends `order.created`,
-   * which starts the saga. If the event cannot be sent the order is removed again: no order is
-   * left that nothing will ever process.
+   * Prices the order from the tenant's catalog and stores it as `pending`, with its
+   * `order.created` in the outbox in the same transaction; the relay sends it, which starts the
+   * saga. Once this resolves the order is stored and will be processed, even if the process dies
+   * the next moment. With an idempotency key, a retry resolves with the order stored the first time.
    * @throws InvalidInputException naming unknown products.
    */
-  async place(tenant: TenantConfig, request: CreateOrderRequest): Promise<Order> {
+  async place(tenant: TenantConfig, request: CreateOrderRequest, idempotencyKey?: string): Promise<Order> {
     const lines = this.price(tenant, request.items);
     const orderId = `ord_${ulid()}`;
     const variant = await this.experiments.expose(tenant.id, request.customerId);
@@ -64,18 +63,15 @@ export class OrdersService {
       variant,
       placedAt: new Date().toISOString(),
     };
-    const order = await this.orders.create({ type: 'order.created', data });
-    try {
-      await this.inngest.send({ name: 'order.created', id: orderCreatedEventId(orderId), data });
-    } catch (error) {
-      const detail = `order.created could not be sent: ${(error as Error).message}`;
-      this.logger.error(`${detail} (order ${orderId})`);
-      await this.orders.discard(tenant.id, orderId, detail);
-      throw new ServiceUnavailableException(
-        'The order pipeline is unavailable; nothing was stored. Retry shortly.',
-      );
+    const { order, created } = await this.orders.create(
+      { type: 'order.created', data },
+      { eventId: orderCreatedEventId(orderId) },
+      idempotencyKey,
+    );
+    if (created) {
+      this.outbox.wake();
+      this.metrics.ordersPlaced.inc({ tenant: tenant.id });
     }
-    this.metrics.ordersPlaced.inc({ tenant: tenant.id });
     return order;
   }
 

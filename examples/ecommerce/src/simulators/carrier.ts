@@ -1,9 +1,17 @@
-import type { Response } from 'express';
 import { ulid } from 'ulidx';
 import { z } from 'zod';
-import { FaultInjector, type FaultSettings } from './fault-injection';
+import { FaultInjector } from './fault-injection';
 import { listen, type RunningServer } from './http-server';
-import { parseBody, sendError, simulatedServiceApp } from './simulated-service';
+import { idempotentRoute } from './idempotent-route';
+import { Ledger } from './ledger';
+import {
+  type Decision,
+  lookupRoute,
+  parseBody,
+  refusal,
+  type SimulatorOptions,
+  simulatedService,
+} from './simulated-service';
 
 /** A postal code the carrier refuses to deliver to, so a shipping failure can be shown on demand. */
 export const UNDELIVERABLE_POSTAL_CODE = '00000';
@@ -17,6 +25,12 @@ export interface CarrierShipment {
   createdAt: string;
   dispatchedAt?: string;
 }
+
+/** What the carrier records; its ledger is these, in order. */
+export type CarrierEvent =
+  | { type: 'shipment.label_created'; shipment: CarrierShipment }
+  | { type: 'shipment.dispatched'; id: string; at: string }
+  | { type: 'shipment.cancelled'; id: string };
 
 const shipmentRequest = z.object({
   reference: z.string().min(1),
@@ -38,29 +52,36 @@ export interface CarrierSimulator extends RunningServer {
 
 /**
  * A parcel carrier over HTTP: `POST /v1/shipments` creates a label, `POST /v1/shipments/:id/dispatch`
- * hands the parcel over, `POST /v1/shipments/:id/cancel` voids a label not yet dispatched.
- * Addresses with postal code `00000` are refused with 422 `address_undeliverable`.
+ * hands the parcel over (again: the same dispatch), `POST /v1/shipments/:id/cancel` voids a label not
+ * yet dispatched. Addresses with postal code `00000` are refused with 422 `address_undeliverable`.
+ * With a `dataDir`, labels, dispatches and cancellations are on disk before the answer leaves.
  */
-export async function startCarrier(
-  options: { port?: number; faults?: Partial<FaultSettings> } = {},
-): Promise<CarrierSimulator> {
+export async function startCarrier(options: SimulatorOptions = {}): Promise<CarrierSimulator> {
   const faults = new FaultInjector(options.faults);
   const shipments = new Map<string, CarrierShipment>();
-  const app = simulatedServiceApp(faults);
+  const ledger = Ledger.open<CarrierEvent>({
+    name: 'carrier',
+    dataDir: options.dataDir,
+    evolve(event) {
+      if (event.type === 'shipment.label_created') {
+        shipments.set(event.shipment.id, { ...event.shipment });
+        return;
+      }
+      const shipment = shipments.get(event.id);
+      if (!shipment) return;
+      if (event.type === 'shipment.dispatched') {
+        shipment.status = 'dispatched';
+        shipment.dispatchedAt = event.at;
+      } else shipment.status = 'cancelled';
+    },
+  });
 
-  /** Runs `change` on the shipment named in the path, or answers 404. */
-  const withShipment = (id: string, res: Response, change: (shipment: CarrierShipment) => void) => {
-    const shipment = shipments.get(id);
-    if (!shipment) return sendError(res, 404, 'resource_missing', `No such shipment: '${id}'.`);
-    change(shipment);
-  };
-
-  app.post('/v1/shipments', (req, res) => {
-    const request = parseBody(shipmentRequest, req, res);
-    if (!request) return;
+  const createShipment = (body: unknown): Decision<CarrierEvent> => {
+    const parsed = parseBody(shipmentRequest, body);
+    if (!parsed.ok) return parsed.decision;
+    const request = parsed.value;
     if (request.address.postalCode === UNDELIVERABLE_POSTAL_CODE) {
-      return sendError(
-        res,
+      return refusal(
         422,
         'address_undeliverable',
         `We do not deliver to postal code ${UNDELIVERABLE_POSTAL_CODE}.`,
@@ -74,37 +95,59 @@ export async function startCarrier(
       status: 'label_created',
       createdAt: new Date().toISOString(),
     };
-    shipments.set(shipment.id, shipment);
-    res.status(201).json(shipment);
+    return { status: 201, body: shipment, events: [{ type: 'shipment.label_created', shipment }] };
+  };
+
+  /** Decides with the shipment named in the path, or answers 404. */
+  const withShipment =
+    (decide: (shipment: CarrierShipment) => Decision<CarrierEvent>) =>
+    (id: string): Decision<CarrierEvent> => {
+      const shipment = shipments.get(id);
+      if (!shipment) return refusal(404, 'resource_missing', `No such shipment: '${id}'.`);
+      return decide(shipment);
+    };
+
+  const dispatch = withShipment((shipment) => {
+    if (shipment.status === 'cancelled') {
+      return refusal(409, 'shipment_cancelled', 'A cancelled shipment cannot be dispatched.');
+    }
+    if (shipment.status === 'dispatched') return { status: 200, body: { ...shipment } };
+    const at = new Date().toISOString();
+    return {
+      status: 200,
+      body: { ...shipment, status: 'dispatched', dispatchedAt: at },
+      events: [{ type: 'shipment.dispatched', id: shipment.id, at }],
+    };
   });
 
-  app.get('/v1/shipments/:id', (req, res) =>
-    withShipment(req.params.id, res, (shipment) => res.json(shipment)),
-  );
+  const cancel = withShipment((shipment) => {
+    if (shipment.status === 'dispatched') {
+      return refusal(409, 'shipment_dispatched', 'The parcel has left; it cannot be cancelled.');
+    }
+    if (shipment.status === 'cancelled') return { status: 200, body: { ...shipment } };
+    return {
+      status: 200,
+      body: { ...shipment, status: 'cancelled' },
+      events: [{ type: 'shipment.cancelled', id: shipment.id }],
+    };
+  });
 
-  app.post('/v1/shipments/:id/dispatch', (req, res) =>
-    withShipment(req.params.id, res, (shipment) => {
-      if (shipment.status === 'cancelled') {
-        return sendError(res, 409, 'shipment_cancelled', 'A cancelled shipment cannot be dispatched.');
-      }
-      if (shipment.status === 'label_created') {
-        shipment.status = 'dispatched';
-        shipment.dispatchedAt = new Date().toISOString();
-      }
-      res.json(shipment);
-    }),
-  );
+  const app = simulatedService(faults, (app) => {
+    app.post(
+      '/v1/shipments',
+      idempotentRoute(ledger, (req) => createShipment(req.body)),
+    );
+    app.get('/v1/shipments/:id', lookupRoute(shipments, 'shipment'));
+    app.post(
+      '/v1/shipments/:id/dispatch',
+      idempotentRoute(ledger, (req) => dispatch(String(req.params.id))),
+    );
+    app.post(
+      '/v1/shipments/:id/cancel',
+      idempotentRoute(ledger, (req) => cancel(String(req.params.id))),
+    );
+  });
 
-  app.post('/v1/shipments/:id/cancel', (req, res) =>
-    withShipment(req.params.id, res, (shipment) => {
-      if (shipment.status === 'dispatched') {
-        return sendError(res, 409, 'shipment_dispatched', 'The parcel has left; it cannot be cancelled.');
-      }
-      shipment.status = 'cancelled';
-      res.json(shipment);
-    }),
-  );
-
-  const server = await listen(app, options.port);
+  const server = await listen(app, { service: 'carrier', port: options.port, release: () => ledger.close() });
   return { ...server, faults, shipments };
 }

@@ -1,8 +1,17 @@
 import { ulid } from 'ulidx';
 import { z } from 'zod';
-import { FaultInjector, type FaultSettings } from './fault-injection';
+import { FaultInjector } from './fault-injection';
 import { listen, type RunningServer } from './http-server';
-import { parseBody, sendError, simulatedServiceApp } from './simulated-service';
+import { idempotentRoute } from './idempotent-route';
+import { Ledger } from './ledger';
+import {
+  type Decision,
+  lookupRoute,
+  parseBody,
+  refusal,
+  type SimulatorOptions,
+  simulatedService,
+} from './simulated-service';
 
 /** Card tokens the gateway knows, named after Stripe's test tokens. */
 export const CARD_TOKENS = {
@@ -25,6 +34,20 @@ export interface GatewayCharge {
   created: string;
 }
 
+/** A refund as the gateway returns it. */
+export interface GatewayRefund {
+  id: string;
+  charge: string;
+  amount: number;
+  status: 'succeeded';
+  created: string;
+}
+
+/** What the gateway records; its ledger is these, in order. */
+export type GatewayEvent =
+  | { type: 'charge.succeeded'; charge: GatewayCharge }
+  | { type: 'charge.refunded'; refund: GatewayRefund };
+
 const chargeRequest = z.object({
   amount: z.number().int().positive(),
   currency: z.string().length(3),
@@ -37,34 +60,47 @@ const refundRequest = z.object({
   amount: z.number().int().positive().optional(),
 });
 
-/** A running simulated gateway: its URL, its fault knobs, and what it has charged. */
+/** A running simulated gateway: its URL, its fault knobs, and what it has charged and refunded. */
 export interface PaymentGatewaySimulator extends RunningServer {
   readonly faults: FaultInjector;
   readonly charges: ReadonlyMap<string, GatewayCharge>;
+  readonly refunds: ReadonlyMap<string, GatewayRefund>;
 }
 
 /**
  * A payment gateway over HTTP, shaped like Stripe's charges API: `POST /v1/charges`,
  * `POST /v1/refunds`, `GET /v1/charges/:id`, with `Idempotency-Key` support.
- * `tok_visa` succeeds; `tok_chargeDeclined` answers 402 `card_declined`.
+ * `tok_visa` succeeds; `tok_chargeDeclined` answers 402 `card_declined`. With a `dataDir`, charges,
+ * refunds and the replies kept for idempotency keys are on disk before the answer leaves.
  */
-export async function startPaymentGateway(
-  options: { port?: number; faults?: Partial<FaultSettings> } = {},
-): Promise<PaymentGatewaySimulator> {
+export async function startPaymentGateway(options: SimulatorOptions = {}): Promise<PaymentGatewaySimulator> {
   const faults = new FaultInjector(options.faults);
   const charges = new Map<string, GatewayCharge>();
-  const app = simulatedServiceApp(faults);
+  const refunds = new Map<string, GatewayRefund>();
+  const ledger = Ledger.open<GatewayEvent>({
+    name: 'payment-gateway',
+    dataDir: options.dataDir,
+    evolve(event) {
+      if (event.type === 'charge.succeeded') charges.set(event.charge.id, { ...event.charge });
+      else {
+        refunds.set(event.refund.id, event.refund);
+        const charge = charges.get(event.refund.charge);
+        if (charge) charge.amountRefunded += event.refund.amount;
+      }
+    },
+  });
 
-  app.post('/v1/charges', (req, res) => {
-    const request = parseBody(chargeRequest, req, res);
-    if (!request) return;
+  const charge = (body: unknown): Decision<GatewayEvent> => {
+    const parsed = parseBody(chargeRequest, body);
+    if (!parsed.ok) return parsed.decision;
+    const request = parsed.value;
     if (DECLINED_TOKENS.has(request.source)) {
-      return sendError(res, 402, 'card_declined', 'Your card was declined.', { type: 'card_error' });
+      return refusal(402, 'card_declined', 'Your card was declined.', { type: 'card_error' });
     }
     if (!SUCCEEDING_TOKENS.has(request.source)) {
-      return sendError(res, 400, 'token_invalid', `No such token: '${request.source}'.`);
+      return refusal(400, 'token_invalid', `No such token: '${request.source}'.`);
     }
-    const charge: GatewayCharge = {
+    const created: GatewayCharge = {
       id: `ch_${ulid()}`,
       amount: request.amount,
       currency: request.currency.toLowerCase(),
@@ -72,30 +108,47 @@ export async function startPaymentGateway(
       amountRefunded: 0,
       created: new Date().toISOString(),
     };
-    charges.set(charge.id, charge);
-    res.status(201).json(charge);
-  });
+    return { status: 201, body: created, events: [{ type: 'charge.succeeded', charge: created }] };
+  };
 
-  app.get('/v1/charges/:id', (req, res) => {
-    const charge = charges.get(req.params.id);
-    if (!charge) return sendError(res, 404, 'resource_missing', `No such charge: '${req.params.id}'.`);
-    res.json(charge);
-  });
-
-  app.post('/v1/refunds', (req, res) => {
-    const request = parseBody(refundRequest, req, res);
-    if (!request) return;
-    const charge = charges.get(request.charge);
-    if (!charge) return sendError(res, 404, 'resource_missing', `No such charge: '${request.charge}'.`);
-    const refundable = charge.amount - charge.amountRefunded;
+  const refund = (body: unknown): Decision<GatewayEvent> => {
+    const parsed = parseBody(refundRequest, body);
+    if (!parsed.ok) return parsed.decision;
+    const request = parsed.value;
+    const refunded = charges.get(request.charge);
+    if (!refunded) return refusal(404, 'resource_missing', `No such charge: '${request.charge}'.`);
+    const refundable = refunded.amount - refunded.amountRefunded;
     const amount = request.amount ?? refundable;
     if (refundable === 0 || amount > refundable) {
-      return sendError(res, 400, 'charge_already_refunded', 'The charge has been refunded already.');
+      return refusal(400, 'charge_already_refunded', 'The charge has been refunded already.');
     }
-    charge.amountRefunded += amount;
-    res.status(201).json({ id: `re_${ulid()}`, charge: charge.id, amount, status: 'succeeded' });
+    const made: GatewayRefund = {
+      id: `re_${ulid()}`,
+      charge: refunded.id,
+      amount,
+      status: 'succeeded',
+      created: new Date().toISOString(),
+    };
+    return { status: 201, body: made, events: [{ type: 'charge.refunded', refund: made }] };
+  };
+
+  const app = simulatedService(faults, (app) => {
+    app.post(
+      '/v1/charges',
+      idempotentRoute(ledger, (req) => charge(req.body)),
+    );
+    app.get('/v1/charges/:id', lookupRoute(charges, 'charge'));
+    app.post(
+      '/v1/refunds',
+      idempotentRoute(ledger, (req) => refund(req.body)),
+    );
+    app.get('/v1/refunds/:id', lookupRoute(refunds, 'refund'));
   });
 
-  const server = await listen(app, options.port);
-  return { ...server, faults, charges };
+  const server = await listen(app, {
+    service: 'payment gateway',
+    port: options.port,
+    release: () => ledger.close(),
+  });
+  return { ...server, faults, charges, refunds };
 }

@@ -18,8 +18,10 @@ interface RequestWithTenant {
 }
 
 /**
- * Resolves the tenant of every request from the `x-tenant-id` header, before anything else runs:
- * a request without a known tenant gets 400 and never reaches a handler.
+ * Resolves the tenant of every request from the `x-tenant-id` header, before anything else runs.
+ * A request without the header is for the default tenant (`DEFAULT_TENANT`), or, with
+ * `REQUIRE_TENANT_HEADER=true`, gets 400 `TENANT_MISSING`; an unknown tenant gets 400
+ * `TENANT_UNKNOWN`. Either way it never reaches a handler.
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
@@ -35,12 +37,16 @@ export class TenantGuard implements CanActivate {
     const header = request.headers[TENANT_HEADER];
     const tenantId = Array.isArray(header) ? header[0] : header;
     if (!tenantId) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'TENANT_MISSING',
-        message: `Missing ${TENANT_HEADER} header: name the tenant the request is for (e.g. ${TENANT_HEADER}: acme).`,
-      });
+      if (!this.tenants.defaultTenant) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          code: 'TENANT_MISSING',
+          message: `Missing ${TENANT_HEADER} header: this shop requires every request to name its tenant (e.g. ${TENANT_HEADER}: acme).`,
+        });
+      }
+      request.tenant = this.tenants.defaultTenant;
+      return true;
     }
     const tenant = this.tenants.find(tenantId);
     if (!tenant) {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EmbeddedEngine } from '@sagaline/embedded-engine';
 import { INNGEST_EMBEDDED_ENGINE } from '@sagaline/nestjs-inngest';
 import pg from 'pg';
@@ -7,6 +10,7 @@ import { loadShopConfig } from '../../src/config/shop-config';
 import { FINAL_ORDER_STATUSES, type Order } from '../../src/domain/order';
 import type { OrderSagaView } from '../../src/orders/order-cancellation';
 import type { HistoryEntry, InngestEventEntry } from '../../src/orders/orders.repository';
+import { controlSimulator, type FaultSettings } from '../../src/simulators';
 
 /** The real PostgreSQL the e2e suite also runs on (trust auth, database `test`). */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,10 +50,7 @@ export interface TestShop extends RunningShop {
   /** Waits until the order's backorder saga is waiting for a restock (a restock sent earlier is not seen). */
   waitingForRestock(orderId: string): Promise<void>;
   /** Changes a simulated service's faults over its `PUT /__control`, as the README does with curl. */
-  control(
-    service: 'paymentGateway' | 'carrier',
-    faults: { outage?: boolean; failureRate?: number; latencyMs?: number },
-  ): Promise<void>;
+  control(service: 'paymentGateway' | 'carrier', faults: Partial<FaultSettings>): Promise<void>;
   /** `GET /health/detailed`: its status and the circuit breakers' check. */
   breakerHealth(): Promise<{ status: number; check: BreakerCheck }>;
   /** The value of one sample of `GET /metrics` (0 when it is not there yet). */
@@ -82,10 +83,11 @@ export async function waitFor<T>(
 }
 
 /**
- * Starts the whole example as `pnpm start` does (simulated gateway, carrier and SMTP sink included)
- * on a free port, with short timings: engine backoff x0.001, a 1 s breaker open time and a 3 s
- * backorder timeout. On `postgres`, everything lives in a fresh `shop_<random>` schema (and its
- * `_engine` twin), dropped by `close()`.
+ * Starts the whole example as `pnpm start` does on a free port, with short timings: engine backoff
+ * x0.001, a 1 s breaker open time and a 3 s backorder timeout. The simulated gateway, carrier, SMTP
+ * sink and alert sink run in this process (so `services` shows their state), on free ports, with
+ * their ledgers in a fresh temporary directory, removed by `close()`. On `postgres`, everything
+ * lives in a fresh `shop_<random>` schema (and its `_engine` twin), dropped by `close()`.
  */
 export async function startTestShop(backend: Backend, env: Record<string, string> = {}): Promise<TestShop> {
   const schema = `shop_${randomBytes(5).toString('hex')}`;
@@ -101,7 +103,18 @@ export async function startTestShop(backend: Backend, env: Record<string, string
     ...(backend === 'postgres' ? { DATABASE_URL: POSTGRES_URL } : {}),
     ...env,
   });
-  const shop = await startShop(config);
+  const simulatorsDir = await mkdtemp(join(tmpdir(), 'sagaline-test-simulators-'));
+  let shop: RunningShop;
+  try {
+    shop = await startShop(
+      config,
+      {},
+      { mode: 'in-process', dataDir: simulatorsDir, port: 0, alertWebhookUrl: env.ALERT_WEBHOOK_URL },
+    );
+  } catch (error) {
+    await rm(simulatorsDir, { recursive: true, force: true });
+    throw error;
+  }
   const engine = shop.app.get<EmbeddedEngine>(INNGEST_EMBEDDED_ENGINE);
 
   const request: TestShop['request'] = async (method, path, options = {}) => {
@@ -168,13 +181,10 @@ export async function startTestShop(backend: Backend, env: Record<string, string
       );
     },
     async control(service, faults) {
-      const url = service === 'paymentGateway' ? shop.settings.paymentGatewayUrl : shop.settings.carrierUrl;
-      const response = await fetch(`${url}/__control`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(faults),
-      });
-      if (response.status !== 200) throw new Error(`PUT ${url}/__control answered ${response.status}.`);
+      await controlSimulator(
+        service === 'paymentGateway' ? shop.settings.paymentGatewayUrl : shop.settings.carrierUrl,
+        faults,
+      );
     },
     async breakerHealth() {
       const { status, body } = await request('GET', '/health/detailed', { tenant: null });
@@ -199,6 +209,7 @@ export async function startTestShop(backend: Backend, env: Record<string, string
       waitForOrder(orderId, tenant, status, (order) => order.status === status && also(order)),
     async close() {
       await shop.close();
+      await rm(simulatorsDir, { recursive: true, force: true });
       if (backend === 'postgres') await dropSchemas(schema);
     },
   };

@@ -48,4 +48,36 @@ describe('loadShopConfig', () => {
   it('reports TENANTS that are not JSON', () => {
     expect(() => loadShopConfig({ TENANTS: '{nope' })).toThrow(/TENANTS: not valid JSON/);
   });
+
+  it('serves requests without a tenant header as the first tenant, unless told otherwise', () => {
+    expect(loadShopConfig({})).toMatchObject({ defaultTenant: 'acme', requireTenantHeader: false });
+    expect(loadShopConfig({ DEFAULT_TENANT: 'globex' }).defaultTenant).toBe('globex');
+    expect(loadShopConfig({ REQUIRE_TENANT_HEADER: 'true' }).requireTenantHeader).toBe(true);
+  });
+
+  it('refuses a default tenant that is not configured, naming the tenants there are', () => {
+    expect(() => loadShopConfig({ DEFAULT_TENANT: 'initech' })).toThrow(
+      'DEFAULT_TENANT: no tenant "initech"; name one of acme, globex',
+    );
+  });
+
+  it('refuses a REQUIRE_TENANT_HEADER that is not a yes or a no', () => {
+    expect(() => loadShopConfig({ REQUIRE_TENANT_HEADER: 'sometimes' })).toThrow(/REQUIRE_TENANT_HEADER/);
+  });
+
+  it('gives tenants of TENANTS no customer accounts unless they list some', () => {
+    const [tenant] = loadShopConfig({
+      TENANTS: JSON.stringify([
+        {
+          id: 'solo',
+          name: 'Solo',
+          currency: 'JPY',
+          fraudLimit: 1_000_000,
+          notificationChannels: ['email'],
+          catalog: [{ id: 'tea', name: 'Tea', unitPrice: 500, initialStock: 3 }],
+        },
+      ]),
+    }).tenants;
+    expect(tenant.customers).toEqual([]);
+  });
 });
