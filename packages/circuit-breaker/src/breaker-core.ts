@@ -8,6 +8,8 @@ export interface Admission {
   probe: boolean;
   /** When rejected: ms until probes are let through (-1 when forced open). */
   retryAfterMs: number;
+  /** The shared state's epoch the store admitted the call under (shared stores only). */
+  epoch?: number;
 }
 
 /** @internal A state change. */
@@ -103,17 +105,18 @@ export class BreakerCore {
     if (this.state === 'half_open' && this.probesIssued > 0) this.probesIssued--;
   }
 
-  /** Moves to a state, resetting what the new state starts from. */
+  /**
+   * Moves to a state and resets what it starts from (the window, the probes, the open time), also
+   * when it is the current state: a reset of a closed breaker empties its window. Only a change of
+   * state is reported.
+   */
   transition(to: CircuitState, nowMs = Date.now()): void {
     const from = this.state;
-    if (from === to) return;
     this.state = to;
-    if (to === 'open') this.openedAt = nowMs;
-    if (to === 'half_open' || to === 'open' || to === 'closed') {
-      this.probesIssued = this.probeSuccesses = this.probeFailures = 0;
-    }
-    if (to === 'closed' || to === 'open') this.window.reset();
-    this.onTransition({ from, to });
+    this.openedAt = to === 'open' ? nowMs : 0;
+    this.probesIssued = this.probeSuccesses = this.probeFailures = 0;
+    this.window.reset();
+    if (from !== to) this.onTransition({ from, to });
   }
 
   /** Totals of the current window. */

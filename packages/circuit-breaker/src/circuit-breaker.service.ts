@@ -28,13 +28,14 @@ export class CircuitBreakerService implements OnApplicationShutdown {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly changes = new Subject<CircuitStateChange>();
   private readonly metrics: CircuitBreakerMetrics;
+  private last?: CircuitBreaker;
 
   /** Every state change of every breaker. */
   readonly stateChanges$: Observable<CircuitStateChange> = this.changes.asObservable();
 
   /** @internal */
   constructor(@Inject(CIRCUIT_BREAKER_OPTIONS) private readonly options: CircuitBreakerModuleOptions) {
-    this.metrics = new CircuitBreakerMetrics(options.registry);
+    this.metrics = new CircuitBreakerMetrics(() => this.list(), options.registry);
     for (const name of Object.keys(options.breakers ?? {})) this.breaker(name);
   }
 
@@ -44,7 +45,13 @@ export class CircuitBreakerService implements OnApplicationShutdown {
     fn: (signal?: AbortSignal) => T | Promise<T>,
     options?: ExecuteOptions<T> & { breaker?: Partial<CircuitBreakerOptions> },
   ): Promise<T> {
-    return this.breaker(name, options?.breaker).execute(fn, options);
+    // Calls through one breaker tend to come in runs: comparing the name costs less than the Map.
+    let breaker = this.last;
+    if (breaker?.name !== name) {
+      breaker = this.breakers.get(name) ?? this.breaker(name, options?.breaker);
+      this.last = breaker;
+    }
+    return breaker.execute(fn, options);
   }
 
   /** A breaker's state and window totals. */
@@ -78,23 +85,20 @@ export class CircuitBreakerService implements OnApplicationShutdown {
     if (breaker) return breaker;
     const options = resolveOptions(name, this.options.defaults, this.options.breakers?.[name], overrides);
     const store = this.options.store && this.options.store !== 'memory' ? this.options.store : undefined;
-    const countCall = this.metrics.callCounter(name);
     breaker = new CircuitBreaker(name, options, {
       ...(store ? { shared: store } : {}),
-      onCall: countCall,
       warn: (message) => this.logger.warn(message),
       onStateChange: (change) => {
-        this.metrics.setState(name, change.to);
         this.logger.log(`Circuit "${name}": ${change.from} → ${change.to}`);
         this.changes.next(change);
       },
     });
-    this.metrics.setState(name, breaker.state);
     this.breakers.set(name, breaker);
     return breaker;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.metrics.close();
     await Promise.all([...this.breakers.values()].map((breaker) => breaker.close()));
     this.changes.complete();
   }

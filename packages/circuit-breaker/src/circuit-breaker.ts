@@ -1,10 +1,10 @@
-import { NonRetriableError, RetryAfterError } from 'inngest';
-import { getAsyncCtx } from 'inngest/experimental';
 import { CircuitOpenError, CircuitTimeoutError } from './breaker.errors';
 import type { CircuitBreakerOptions, CircuitState } from './breaker.options';
-import { type Admission, BreakerCore } from './breaker-core';
+import { BreakerCore } from './breaker-core';
 import { coarseNow } from './coarse-clock';
-import type { SharedCircuitStore, SharedStoreConfig } from './stores/circuit-store';
+import { failureError, rejectionError } from './inngest-errors';
+import { SharedStateSync } from './shared-state-sync';
+import type { SharedStoreConfig } from './stores/circuit-store';
 
 /** How a call ended, for metrics. */
 export type CallOutcome = 'success' | 'failure' | 'ignored' | 'rejected' | 'timeout';
@@ -27,14 +27,16 @@ export interface CircuitSnapshot {
   name: string;
   /** Its state as this instance sees it. */
   state: CircuitState;
-  /** When it opened, if open (ms since the epoch). */
+  /** When it opened, if open (ms since the epoch, this instance's clock). */
   openedAt: number;
-  /** When it lets probes through, if open (ms since the epoch). */
+  /** When it lets probes through, if open (ms since the epoch, this instance's clock). */
   probeAt: number;
   /** Whether the shared store is unreachable and local state decides. */
   degraded: boolean;
   /** The sliding window's totals (this instance). */
   stats: { calls: number; failures: number; slowCalls: number; failureRate: number; slowCallRate: number };
+  /** Calls by outcome since the breaker was created (this instance): what the metrics report. */
+  totals: Record<CallOutcome, number>;
 }
 
 /** Per-call options of `execute`. */
@@ -54,13 +56,21 @@ export interface CircuitBreakerHooks {
   now?: () => number;
   /** Called on every state transition. */
   onStateChange?: (change: CircuitStateChange) => void;
-  /** Called with the outcome of every call (metrics). */
+  /**
+   * Called with the outcome of every call. Costs a call per call: for counts, read
+   * `snapshot().totals` when they are needed (as the metrics do at scrape time).
+   */
   onCall?: (outcome: CallOutcome) => void;
   /** Called when the shared store is unreachable and the breaker falls back to local state. */
   warn?: (message: string) => void;
 }
 
-const STORE_RETRY_MS = 5_000;
+interface Settlers {
+  started: number;
+  epoch: number;
+  succeeded: () => void;
+  failed: (error: unknown) => void;
+}
 
 /**
  * One circuit breaker. In memory by default; with a shared store, every instance of the app
@@ -71,32 +81,51 @@ const STORE_RETRY_MS = 5_000;
 export class CircuitBreaker {
   private readonly core: BreakerCore;
   private readonly now: () => number;
-  private readonly store?: SharedCircuitStore;
-  private readonly hybrid: boolean;
+  private readonly shared?: SharedStateSync;
   private readonly onCall?: (outcome: CallOutcome) => void;
-  private sharedOpenedAt = 0;
-  private storeDownUntil = 0;
-  private pending = { calls: 0, failures: 0, slow: 0 };
-  private flushTimer?: NodeJS.Timeout;
+  private readonly totals: Record<CallOutcome, number> = {
+    success: 0,
+    failure: 0,
+    ignored: 0,
+    rejected: 0,
+    timeout: 0,
+  };
+  /** Closed-state calls need no admission, no timeout and no error translation. */
+  private readonly plain: boolean;
+  private settlers: Settlers = { started: Number.NaN, epoch: 0, succeeded: () => {}, failed: () => {} };
 
   constructor(
     /** The breaker's name. */
     readonly name: string,
     /** Its resolved options. */
     readonly options: CircuitBreakerOptions,
-    private readonly hooks: CircuitBreakerHooks = {},
+    hooks: CircuitBreakerHooks = {},
   ) {
-    this.now = hooks.now ?? coarseNow;
-    this.core = new BreakerCore(options, ({ from, to }) =>
-      hooks.onStateChange?.({ name, from, to, at: this.now() }),
-    );
-    this.store = hooks.shared?.store;
-    this.onCall = hooks.onCall;
-    this.hybrid = hooks.shared?.mode === 'hybrid';
-    if (this.store && this.hybrid) {
-      this.flushTimer = setInterval(() => void this.flush(), hooks.shared?.flushIntervalMs ?? 100);
-      this.flushTimer.unref();
+    const now = hooks.now ?? coarseNow;
+    this.now = now;
+    this.core = new BreakerCore(options, ({ from, to }) => {
+      // Reported before it is shared, so that the change's `at` precedes every instance seeing it.
+      try {
+        hooks.onStateChange?.({ name, from, to, at: now() });
+      } finally {
+        this.shared?.localTransition(to);
+      }
+    });
+    if (hooks.shared) {
+      this.shared = new SharedStateSync(
+        name,
+        options,
+        hooks.shared,
+        this.core,
+        now,
+        hooks.warn ?? (() => undefined),
+      );
     }
+    this.onCall = hooks.onCall;
+    this.plain =
+      options.timeoutMs === undefined &&
+      options.isPermanent === undefined &&
+      (this.shared === undefined || this.shared.hybrid);
   }
 
   /** The state as this instance sees it. */
@@ -112,13 +141,104 @@ export class CircuitBreaker {
    * const receipt = await breaker.execute((signal) => gateway.charge(card, { signal }));
    * ```
    */
-  async execute<T>(fn: (signal?: AbortSignal) => T | Promise<T>, options?: ExecuteOptions<T>): Promise<T> {
+  execute<T>(fn: (signal?: AbortSignal) => T | Promise<T>, options?: ExecuteOptions<T>): Promise<T> {
+    if (this.plain && this.core.state === 'closed' && options?.fallback === undefined) {
+      return this.executeClosed(fn);
+    }
+    return this.executeGuarded(fn, options);
+  }
+
+  /** Forces the breaker open: every call is rejected until `reset()` or `forceClosed()`. */
+  forceOpen(): Promise<void> {
+    return this.force('forced_open');
+  }
+
+  /** Forces the breaker closed: every call goes through and nothing is counted. */
+  forceClosed(): Promise<void> {
+    return this.force('forced_closed');
+  }
+
+  /** Back to closed, with an empty window. */
+  reset(): Promise<void> {
+    return this.force('reset');
+  }
+
+  /** The state, when probes start, the window's totals and the calls by outcome. */
+  snapshot(): CircuitSnapshot {
+    const openedAt = this.core.state === 'open' ? this.core.openedAt : 0;
+    return {
+      name: this.name,
+      state: this.core.state,
+      openedAt,
+      probeAt: openedAt ? openedAt + this.options.waitDurationInOpenState : 0,
+      degraded: this.shared?.degraded(this.now()) ?? false,
+      stats: this.core.stats(),
+      totals: { ...this.totals },
+    };
+  }
+
+  /**
+   * Settles once the shared store pushes this breaker's transitions to this instance (at once
+   * without a shared store). Before that, other instances' trips arrive with the periodic read.
+   */
+  ready(): Promise<void> {
+    return this.shared?.ready() ?? Promise.resolve();
+  }
+
+  /** Stops the shared-state timer and subscription (after sending the pending outcomes). */
+  async close(): Promise<void> {
+    await this.shared?.close();
+  }
+
+  /**
+   * The hot path: the state is closed and decided here, so the call's own promise is returned and
+   * its outcome recorded by a reaction registered before the caller's (no extra promise to await).
+   */
+  private executeClosed<T>(fn: (signal?: AbortSignal) => T | Promise<T>): Promise<T> {
     const started = this.now();
+    const epoch = this.shared === undefined ? 0 : this.shared.epoch;
+    if (started !== this.settlers.started || epoch !== this.settlers.epoch)
+      this.settlers = this.settlersFor(started, epoch);
+    let result: T | Promise<T>;
+    try {
+      result = fn();
+    } catch (error) {
+      this.failed(error, started, false, epoch);
+      return Promise.reject(error);
+    }
+    const promise = result instanceof Promise ? result : Promise.resolve(result);
+    promise.then(this.settlers.succeeded, this.settlers.failed);
+    return promise;
+  }
+
+  /**
+   * The reactions that record closed-state calls started at `started`. The clock is coarse, so
+   * the calls of one tick share them instead of allocating two closures each.
+   */
+  private settlersFor(started: number, epoch: number): Settlers {
+    return {
+      started,
+      epoch,
+      succeeded: () => this.succeeded(started, false, epoch),
+      failed: (error: unknown) => this.failed(error, started, false, epoch),
+    };
+  }
+
+  private async executeGuarded<T>(
+    fn: (signal?: AbortSignal) => T | Promise<T>,
+    options?: ExecuteOptions<T>,
+  ): Promise<T> {
+    const started = this.now();
+    const shared = this.shared;
     const admission =
-      this.store === undefined || this.usesLocalDecision(started)
-        ? this.core.admit(started)
-        : await this.sharedAdmit();
-    if (!admission.allowed) return this.reject(admission.retryAfterMs, options);
+      shared === undefined ? this.core.admit(started) : (shared.decide(started) ?? (await shared.admit()));
+    if (!admission.allowed) {
+      this.count('rejected');
+      const rejection = new CircuitOpenError(this.name, this.core.state, admission.retryAfterMs);
+      if (options?.fallback) return options.fallback(rejection);
+      throw await rejectionError(rejection, this.options.retryJitter ?? 0.1);
+    }
+    const epoch = admission.epoch ?? (shared === undefined ? 0 : shared.epoch);
     let result: T;
     try {
       result =
@@ -126,172 +246,50 @@ export class CircuitBreaker {
           ? await fn()
           : await this.withTimeout(fn, this.options.timeoutMs);
     } catch (error) {
-      return this.failed(error, started, admission.probe, options);
+      this.failed(error, started, admission.probe, epoch);
+      if (options?.fallback) return options.fallback(error);
+      throw await failureError(error, this.options.isPermanent?.(error) ?? false);
     }
-    const ended = this.now();
-    if (this.store === undefined) this.core.record(false, ended - started, admission.probe, ended);
-    else this.recordShared(false, ended - started, admission.probe, ended);
-    this.onCall?.('success');
+    this.succeeded(started, admission.probe, epoch);
     return result;
   }
 
-  private async failed<T>(
-    error: unknown,
-    started: number,
-    probe: boolean,
-    options?: ExecuteOptions<T>,
-  ): Promise<T> {
+  private succeeded(started: number, probe: boolean, epoch: number): void {
     const ended = this.now();
-    const counts = error instanceof CircuitTimeoutError || (this.options.isFailure?.(error) ?? true);
-    if (!counts) {
-      if (probe) this.core.releaseProbe();
-    } else if (this.store === undefined) {
-      this.core.record(true, ended - started, probe, ended);
-    } else {
-      this.recordShared(true, ended - started, probe, ended);
-    }
-    this.onCall?.(error instanceof CircuitTimeoutError ? 'timeout' : counts ? 'failure' : 'ignored');
-    if (options?.fallback) return options.fallback(error);
-    throw await this.translate(error);
+    this.recordOutcome(false, ended - started, probe, epoch, ended);
+    this.totals.success++;
+    this.onCall?.('success');
   }
 
-  /** Forces the breaker open: every call is rejected until `reset()` or `forceClosed()`. */
-  async forceOpen(): Promise<void> {
-    this.core.transition('forced_open', this.now());
-    await this.store?.force(this.name, 'forced_open').catch((error) => this.storeFailed(error));
+  /** Records a failed call: a failure if the breaker counts the error (or it timed out). */
+  private failed(error: unknown, started: number, probe: boolean, epoch: number): void {
+    const ended = this.now();
+    const timedOut = error instanceof CircuitTimeoutError;
+    const counts = timedOut || (this.options.isFailure?.(error) ?? true);
+    if (counts) this.recordOutcome(true, ended - started, probe, epoch, ended);
+    else if (probe) this.core.releaseProbe();
+    this.count(timedOut ? 'timeout' : counts ? 'failure' : 'ignored');
   }
 
-  /** Forces the breaker closed: every call goes through and nothing is counted. */
-  async forceClosed(): Promise<void> {
-    this.core.transition('forced_closed', this.now());
-    await this.store?.force(this.name, 'forced_closed').catch((error) => this.storeFailed(error));
+  private recordOutcome(
+    failed: boolean,
+    durationMs: number,
+    probe: boolean,
+    epoch: number,
+    now: number,
+  ): void {
+    if (this.shared === undefined) this.core.record(failed, durationMs, probe, now);
+    else this.shared.record(failed, durationMs, probe, epoch, now);
   }
 
-  /** Back to closed, with an empty window. */
-  async reset(): Promise<void> {
-    this.core.transition('closed', this.now());
-    await this.store?.force(this.name, 'reset').catch((error) => this.storeFailed(error));
+  private count(outcome: CallOutcome): void {
+    this.totals[outcome]++;
+    this.onCall?.(outcome);
   }
 
-  /** The state, when probes start, and the window's totals. */
-  snapshot(): CircuitSnapshot {
-    const openedAt = this.core.state === 'open' ? Math.max(this.core.openedAt, this.sharedOpenedAt) : 0;
-    return {
-      name: this.name,
-      state: this.core.state,
-      openedAt,
-      probeAt: openedAt ? openedAt + this.options.waitDurationInOpenState : 0,
-      degraded: this.storeDownUntil > this.now(),
-      stats: this.core.stats(),
-    };
-  }
-
-  /** Stops the hybrid flush timer (after a last flush). */
-  async close(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    await this.flush();
-  }
-
-  private usesLocalDecision(now: number): boolean {
-    if (this.storeDownUntil > now) return true;
-    return this.hybrid && (this.core.state === 'closed' || this.core.state === 'forced_closed');
-  }
-
-  private async sharedAdmit(): Promise<Admission> {
-    try {
-      const admission = await this.withStoreTimeout(this.store!.admit(this.name, this.options));
-      this.adopt(
-        admission.state,
-        admission.state === 'open'
-          ? this.now() - (this.options.waitDurationInOpenState - admission.retryAfterMs)
-          : 0,
-      );
-      return admission;
-    } catch (error) {
-      this.storeFailed(error);
-      return this.core.admit(this.now());
-    }
-  }
-
-  private recordShared(failed: boolean, durationMs: number, probe: boolean, now: number): void {
-    if (!this.store || this.storeDownUntil > now) {
-      this.core.record(failed, durationMs, probe, now);
-      return;
-    }
-    const slow = durationMs >= this.options.slowCallDurationThreshold;
-    if (this.hybrid && !probe) {
-      this.core.record(failed, durationMs, false, now);
-      this.pending.calls++;
-      if (failed) this.pending.failures++;
-      if (slow) this.pending.slow++;
-      return;
-    }
-    void this.withStoreTimeout(
-      this.store.record(this.name, this.options, {
-        calls: 1,
-        failures: failed ? 1 : 0,
-        slow: slow ? 1 : 0,
-        probe,
-      }),
-    ).then(
-      (shared) => this.adopt(shared.state, shared.openedAt),
-      (error) => {
-        this.storeFailed(error);
-        this.core.record(failed, durationMs, probe, now);
-      },
-    );
-  }
-
-  private async flush(): Promise<void> {
-    // Runs even with nothing to report: the answer carries the state the other instances caused.
-    if (!this.store || this.storeDownUntil > this.now()) return;
-    const batch = this.pending;
-    this.pending = { calls: 0, failures: 0, slow: 0 };
-    try {
-      const shared = await this.withStoreTimeout(
-        this.store.record(this.name, this.options, { ...batch, probe: false }),
-      );
-      this.adopt(shared.state, shared.openedAt);
-    } catch (error) {
-      this.storeFailed(error);
-    }
-  }
-
-  /** Takes the shared state as this instance's own. */
-  private adopt(state: CircuitState, openedAt: number): void {
-    if (state === this.core.state) return;
-    this.core.transition(state, openedAt || this.now());
-    if (state === 'open') this.sharedOpenedAt = openedAt;
-  }
-
-  private storeFailed(error: unknown): void {
-    const wasUp = this.storeDownUntil <= this.now();
-    this.storeDownUntil = this.now() + STORE_RETRY_MS;
-    if (wasUp) {
-      this.hooks.warn?.(
-        `Circuit "${this.name}": the shared state store is unreachable (${(error as Error)?.message}); deciding on local state for ${STORE_RETRY_MS / 1000} s.`,
-      );
-    }
-  }
-
-  private async reject<T>(retryAfterMs: number, options?: ExecuteOptions<T>): Promise<T> {
-    this.onCall?.('rejected');
-    const error = new CircuitOpenError(this.name, this.core.state, retryAfterMs);
-    if (options?.fallback) return options.fallback(error);
-    if (retryAfterMs >= 0 && (await insideInngest())) {
-      const jitter = 1 + Math.random() * (this.options.retryJitter ?? 0.1);
-      throw new RetryAfterError(error.message, Math.ceil(Math.max(retryAfterMs, 1) * jitter), {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-
-  private async translate(error: unknown): Promise<unknown> {
-    if (this.options.isPermanent?.(error) && (await insideInngest())) {
-      return new NonRetriableError((error as Error)?.message ?? String(error), { cause: error });
-    }
-    return error;
+  private async force(target: CircuitState | 'reset'): Promise<void> {
+    if (this.shared) return this.shared.force(target);
+    this.core.transition(target === 'reset' ? 'closed' : target, this.now());
   }
 
   private async withTimeout<T>(fn: (signal?: AbortSignal) => T | Promise<T>, timeoutMs: number): Promise<T> {
@@ -311,25 +309,5 @@ export class CircuitBreaker {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  private withStoreTimeout<T>(operation: Promise<T>): Promise<T> {
-    const timeoutMs = this.hooks.shared?.storeTimeoutMs ?? 250;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      operation,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  }
-}
-
-/** Whether the code runs inside an Inngest function execution (its async context). */
-async function insideInngest(): Promise<boolean> {
-  try {
-    return Boolean((await getAsyncCtx())?.execution);
-  } catch {
-    return false;
   }
 }

@@ -25,7 +25,9 @@ export { type SleepUntilStep, waitForCircuit } from './inngest-wait';
 export type {
   SharedAdmission,
   SharedCircuitStore,
+  SharedOutcome,
   SharedState,
   SharedStoreConfig,
+  StoreWatch,
 } from './stores/circuit-store';
 export { RedisCircuitStore, type RedisCircuitStoreOptions } from './stores/redis-circuit-store';

@@ -127,6 +127,49 @@ describe('transitions', () => {
     expect(breaker.snapshot().stats.calls).toBe(0);
   });
 
+  it('counts every call by outcome, for the metrics to read at scrape time', async () => {
+    const { breaker } = breakerWithClock({ isFailure: (error) => (error as Error).message !== 'declined' });
+    await breaker.execute(ok);
+    await breaker.execute(async () => 'ok');
+    await settle(breaker.execute(boom));
+    await settle(breaker.execute(() => Promise.reject(new Error('declined'))));
+    await breaker.forceOpen();
+    await settle(breaker.execute(ok));
+    expect(breaker.snapshot().totals).toEqual({
+      success: 2,
+      failure: 1,
+      ignored: 1,
+      rejected: 1,
+      timeout: 0,
+    });
+  });
+
+  it('returns what the call returns or throws, sync or async, on the closed path', async () => {
+    const { breaker } = breakerWithClock();
+    expect(await breaker.execute(ok)).toBe('ok');
+    expect(await breaker.execute(async () => 'async ok')).toBe('async ok');
+    const thrown = new Error('sync');
+    expect(
+      await settle(
+        breaker.execute(() => {
+          throw thrown;
+        }),
+      ),
+    ).toBe(thrown);
+    const rejected = new Error('async');
+    expect(await settle(breaker.execute(() => Promise.reject(rejected)))).toBe(rejected);
+    expect(breaker.state).toBe('open'); // 2 of the 4 calls failed: every outcome was recorded
+  });
+
+  it('empties the window on reset, also from closed', async () => {
+    const { breaker } = breakerWithClock();
+    for (const fn of [boom, boom, boom]) await settle(breaker.execute(fn));
+    await breaker.reset();
+    await settle(breaker.execute(boom));
+    expect(breaker.state).toBe('closed'); // 1 call in the window, not 4
+    expect(breaker.snapshot().stats.calls).toBe(1);
+  });
+
   it('can be forced open, forced closed and reset', async () => {
     const { breaker } = breakerWithClock();
     await breaker.forceOpen();

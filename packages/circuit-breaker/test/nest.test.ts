@@ -83,6 +83,26 @@ describe('CircuitBreakerModule', () => {
     await moduleRef.close();
   });
 
+  it('reports the breakers of every module on a registry at scrape time, until the module closes', async () => {
+    const registry = new Registry();
+    const modules = await Promise.all(
+      ['first', 'second'].map(async (name) => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [CircuitBreakerModule.forRoot({ defaults: tight, registry })],
+        }).compile();
+        await moduleRef.get(CircuitBreakerService).execute(name, () => 'ok');
+        return moduleRef;
+      }),
+    );
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('circuit_breaker_calls_total{name="first",outcome="success"} 1');
+    expect(metrics).toContain('circuit_breaker_calls_total{name="second",outcome="success"} 1');
+    expect(metrics).toContain('circuit_breaker_state{name="second"} 0');
+    await modules[0]!.close();
+    expect(await registry.metrics()).not.toContain('name="first"');
+    await modules[1]!.close();
+  });
+
   it('throws CircuitOpenError outside Inngest', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [CircuitBreakerModule.forRoot({ defaults: tight, registry: new Registry() })],
