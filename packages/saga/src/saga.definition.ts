@@ -1,5 +1,6 @@
+import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay';
 import { SagaDefinitionError } from './saga.errors';
-import type { SagaDefinition } from './saga.types';
+import type { RetryPolicy, SagaDefinition } from './saga.types';
 
 /** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
 export const RESERVED_STEP_ID = /#|:retry-|^compensate:|^saga:/;
@@ -31,6 +32,8 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
     }
     if (ids.has(step.id)) fail(`step id "${step.id}" is declared twice.`);
     ids.add(step.id);
+    assertRetryCap(step.retry, `step "${step.id}": retry`, fail);
+    assertRetryCap(step.compensation?.retry, `the compensation of step "${step.id}": retry`, fail);
   }
   const pivot = definition.steps.findIndex((step) => step.pivot);
   const late = pivot >= 0 ? definition.steps.slice(pivot + 1).find((step) => step.compensate) : undefined;
@@ -45,4 +48,17 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
     );
   }
   runnable.add(definition);
+}
+
+/** A cap that is not a finite number of ms would turn a service's `Retry-After` into no wait or a broken sleep. */
+function assertRetryCap(
+  policy: RetryPolicy | undefined,
+  where: string,
+  fail: (message: string) => never,
+): void {
+  const cap = policy?.maxRetryAfterMs;
+  if (cap === undefined || (Number.isFinite(cap) && cap >= 0)) return;
+  fail(
+    `${where}.maxRetryAfterMs is ${String(cap)}; use a number of ms, 0 or more (default ${DEFAULT_MAX_RETRY_AFTER_MS}: 5 min).`,
+  );
 }

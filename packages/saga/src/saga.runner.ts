@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'inngest';
+import { requestedRetryDelay, retryDelay } from './retry-delay';
 import { assertRunnable } from './saga.definition';
 import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
 import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
@@ -31,7 +32,14 @@ export interface SagaRunOptions {
 
 type AttemptResult =
   | { ok: true; value: unknown; startedAt: number; endedAt: number }
-  | { ok: false; permanent: boolean; name: string; message: string };
+  | {
+      ok: false;
+      permanent: boolean;
+      name: string;
+      message: string;
+      /** The delay the error asked for before the next try (see `requestedRetryDelay`). */
+      retryAfterMs?: number;
+    };
 
 const DEFAULT_RETRIES = 3;
 const DEFAULT_COMPENSATION_ATTEMPTS = 3;
@@ -184,7 +192,10 @@ class SagaExecution<TData> {
     );
   }
 
-  /** Tries `work` up to the policy's attempts, each attempt a durable step, with durable backoff. */
+  /**
+   * Tries `work` up to the policy's attempts, each attempt a durable step, with a durable sleep
+   * between them: the delay the error asked for (`RetryAfterError`, `retryAfterMs`), else backoff.
+   */
   private async attempt(
     id: string,
     retry: RetryPolicy,
@@ -203,6 +214,7 @@ class SagaExecution<TData> {
             permanent: isPermanent?.(error) ?? name === 'NonRetriableError',
             name,
             message,
+            retryAfterMs: requestedRetryDelay(error, Date.now()),
           };
         }
       });
@@ -212,9 +224,8 @@ class SagaExecution<TData> {
       }
       if (result.permanent || attempt >= retry.attempts)
         throw new SagaStepFailedError(id, result.name, result.message);
-      const backoff = Math.min((retry.backoffMs ?? 1000) * 2 ** (attempt - 1), retry.maxBackoffMs ?? 60_000);
       await this.flush();
-      await this.step.sleep(`${id}#backoff-${attempt}`, backoff);
+      await this.step.sleep(`${id}#backoff-${attempt}`, retryDelay(retry, attempt, result.retryAfterMs));
     }
   }
 
@@ -432,17 +443,15 @@ export async function compensateStarted<TData>(
             };
           } catch (error) {
             const { name, message } = toFailure(error);
-            return { ok: false, permanent: false, name, message };
+            const retryAfterMs = requestedRetryDelay(error, Date.now());
+            return { ok: false, permanent: false, name, message, retryAfterMs };
           }
         },
       );
       if (result.ok) break;
       if (attempt < attempts) {
-        const backoff = Math.min(
-          (policy.retry?.backoffMs ?? 1000) * 2 ** (attempt - 1),
-          policy.retry?.maxBackoffMs ?? 60_000,
-        );
-        await step.sleep(`compensate:${stepId}#backoff-${attempt}`, backoff);
+        const delay = retryDelay(policy.retry, attempt, result.retryAfterMs);
+        await step.sleep(`compensate:${stepId}#backoff-${attempt}`, delay);
       }
     }
     if (result?.ok) {

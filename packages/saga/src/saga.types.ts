@@ -42,14 +42,37 @@ export interface SagaContext<TData = Record<string, any>> {
   attempt: number;
 }
 
-/** How often a step or compensation is tried, and how long to wait between tries. */
+/**
+ * How often a step or compensation is tried, and how long to wait between tries. Each wait is a
+ * durable `step.sleep`, normally the doubling backoff. When the failed attempt's error names its
+ * own delay, the next try waits that long instead (still counted as an attempt):
+ * - Inngest's `RetryAfterError` (an open `@sagaline/circuit-breaker` throws one inside Inngest
+ *   functions), by its `retryAfter`: whole seconds, or a date;
+ * - any error with a numeric `retryAfterMs` of 0 or more, such as a client's error for a `429`
+ *   answer that carries the service's `Retry-After`.
+ *
+ * Such a delay is rounded up to whole seconds (the resolution of Inngest's durable sleeps) and
+ * capped by `maxRetryAfterMs`.
+ *
+ * @example
+ * ```ts
+ * // a 429 with `Retry-After: 30` waits 30 s; a 503 waits 1 s, 2 s, 4 s, then 5 s
+ * @SagaStep('charge', { retry: { attempts: 20, backoffMs: 1_000, maxBackoffMs: 5_000 } })
+ * ```
+ */
 export interface RetryPolicy {
   /** Tries in all (1 = no retry). */
   attempts: number;
   /** Delay before the first retry, in ms; doubles each time. Default 1000. */
   backoffMs?: number;
-  /** Cap of the delay, in ms. Default 60000. */
+  /** Cap of the doubling delay, in ms. Default 60000. */
   maxBackoffMs?: number;
+  /**
+   * Cap of a delay the error asked for (`RetryAfterError`, `retryAfterMs`), in ms, so that a
+   * service answering `Retry-After: 31536000` cannot park the saga for a year: a longer request
+   * waits this long and tries again. Default 300000 (5 min).
+   */
+  maxRetryAfterMs?: number;
 }
 
 /** What a step does. */

@@ -1,0 +1,89 @@
+import { RetryAfterError } from 'inngest';
+import { describe, expect, it } from 'vitest';
+import { runSaga, type SagaDefinition, SagaDefinitionError } from '../src';
+import { requestedRetryDelay, retryDelay } from '../src/retry-delay';
+
+/** A step with `retry` that succeeds. */
+const step = (id: string, retry: SagaDefinition['steps'][number]['retry']) => ({
+  id,
+  retry,
+  action: { kind: 'run' as const, run: () => 'done' },
+});
+
+const rateLimited = (retryAfterMs: number) =>
+  Object.assign(new Error(`429 Too Many Requests (Retry-After ${retryAfterMs} ms)`), {
+    name: 'RateLimitedError',
+    retryAfterMs,
+  });
+
+describe('the delay an error asks for', () => {
+  const now = Date.parse('2030-01-01T00:00:00Z');
+
+  it("reads Inngest's RetryAfterError: whole seconds, a duration or a date", () => {
+    expect(requestedRetryDelay(new RetryAfterError('limited', 90_000), now)).toBe(90_000);
+    expect(requestedRetryDelay(new RetryAfterError('limited', '2m'), now)).toBe(120_000);
+    expect(requestedRetryDelay(new RetryAfterError('limited', new Date(now + 45_000)), now)).toBe(45_000);
+    // a date already past asks for no wait at all
+    expect(requestedRetryDelay(new RetryAfterError('limited', new Date(now - 5_000)), now)).toBe(0);
+  });
+
+  it("matches RetryAfterError by name, as another copy of inngest's class fails instanceof", () => {
+    const foreign = Object.assign(new Error('limited'), { name: 'RetryAfterError', retryAfter: '30' });
+    expect(requestedRetryDelay(foreign, now)).toBe(30_000);
+    const dated = { name: 'RetryAfterError', retryAfter: new Date(now + 10_000) };
+    expect(requestedRetryDelay(dated, now)).toBe(10_000);
+  });
+
+  it('reads a numeric retryAfterMs on any error, and ignores one that names no delay', () => {
+    expect(requestedRetryDelay(rateLimited(2_500), now)).toBe(2_500);
+    // a forced-open CircuitOpenError says -1: it is not a delay
+    expect(requestedRetryDelay(Object.assign(new Error('forced open'), { retryAfterMs: -1 }), now)).toBe(
+      undefined,
+    );
+    expect(requestedRetryDelay(Object.assign(new Error('odd'), { retryAfterMs: Number.NaN }), now)).toBe(
+      undefined,
+    );
+    expect(requestedRetryDelay({ name: 'RetryAfterError', retryAfter: 'whenever' }, now)).toBe(undefined);
+    expect(requestedRetryDelay(new Error('plain'), now)).toBe(undefined);
+    expect(requestedRetryDelay('a string thrown', now)).toBe(undefined);
+  });
+
+  it('is rounded up to whole seconds and capped; without one, the backoff doubles', () => {
+    expect(retryDelay({ attempts: 3 }, 1, 2_500)).toBe(3_000);
+    expect(retryDelay({ attempts: 3 }, 1, 365 * 86_400_000)).toBe(300_000);
+    expect(retryDelay({ attempts: 3, maxRetryAfterMs: 60_000 }, 1, 90_000)).toBe(60_000);
+    expect(retryDelay({ attempts: 3, backoffMs: 1_000, maxBackoffMs: 5_000 }, 1)).toBe(1_000);
+    expect(retryDelay({ attempts: 9, backoffMs: 1_000, maxBackoffMs: 5_000 }, 4)).toBe(5_000);
+    expect(retryDelay(undefined, 2)).toBe(2_000);
+  });
+});
+
+describe('a retry policy cap', () => {
+  it('refuses a maxRetryAfterMs that is not a number of ms, naming the step and the fix', async () => {
+    const input = { event: { name: 'unit/start', data: {} }, runId: 'r', logger: console } as never;
+    const bad = (maxRetryAfterMs: number) => ({
+      id: `bad-cap-${maxRetryAfterMs}`,
+      steps: [step('charge', { attempts: 2, maxRetryAfterMs })],
+    });
+    await expect(runSaga(bad(-1), input)).rejects.toThrow(SagaDefinitionError);
+    await expect(runSaga(bad(-1), input)).rejects.toThrow(
+      'Saga "bad-cap--1": step "charge": retry.maxRetryAfterMs is -1; use a number of ms, 0 or more (default 300000: 5 min).',
+    );
+    await expect(runSaga(bad(Number.POSITIVE_INFINITY), input)).rejects.toThrow(
+      'retry.maxRetryAfterMs is Infinity',
+    );
+    const compensation = {
+      id: 'bad-compensation-cap',
+      steps: [
+        {
+          ...step('charge', { attempts: 1 }),
+          compensate: () => undefined,
+          compensation: { retry: { attempts: 2, maxRetryAfterMs: Number.NaN } },
+        },
+      ],
+    };
+    await expect(runSaga(compensation, input)).rejects.toThrow(
+      'the compensation of step "charge": retry.maxRetryAfterMs is NaN',
+    );
+  });
+});
