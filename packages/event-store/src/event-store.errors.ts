@@ -20,7 +20,11 @@ export class WrongExpectedVersionError extends EventStoreError {
     readonly streamId: string,
     /** What the append expected: a version, `no_stream` or `stream_exists`. */
     readonly expected: number | 'no_stream' | 'stream_exists',
-    /** The stream's version when the append ran (0: the stream does not exist). */
+    /**
+     * The stream's version as the append found it (0: the stream does not exist). An append that
+     * waited in the process behind another append to the stream, which took the stream past the
+     * expected version, is refused without a round trip and reports the version that append saw.
+     */
     readonly actual: number,
   ) {
     super(

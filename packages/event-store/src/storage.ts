@@ -51,7 +51,8 @@ export interface StorageBackend {
   /**
    * Claims subscription `name` (one consumer at a time across processes), reads the next batch
    * after its checkpoint, and runs `handle` in the same transaction as the checkpoint's update.
-   * Returns null when another consumer holds the claim.
+   * Returns null, or a count of 0, when another consumer holds the claim: either way the caller
+   * has nothing to handle.
    */
   consume(
     name: string,

@@ -24,7 +24,12 @@ export interface SubscriptionOptions {
   tenantId?: string;
   /** Only these event types. */
   types?: string[];
-  /** Events per transaction. Default 100. */
+  /**
+   * The most events per transaction. Default 1000, as `readAll`'s `maxCount`: a batch costs a few
+   * round trips and a commit however small it is, so catching up is faster in large batches, and
+   * a batch only holds the events already there, so a small one does not arrive sooner. A handler
+   * error re-runs its whole batch.
+   */
   batchSize?: number;
   /** How often to look for new events when idle (ms); appends in this process wake it at once. Default 250. */
   pollIntervalMs?: number;
@@ -43,6 +48,8 @@ export interface Subscription {
   /** Stops polling; resolves when the batch in progress has finished. */
   stop(): Promise<void>;
 }
+
+const DEFAULT_BATCH_SIZE = 1000;
 
 const KNOWN = ['name', 'handler', 'tenantId', 'types', 'batchSize', 'pollIntervalMs'];
 
@@ -93,7 +100,7 @@ export class CatchUpSubscription implements Subscription {
         ? DEFAULT_TENANT
         : checkTenant(options.tenantId, 'options.tenantId', true);
     this.types = options.types && options.types.length > 0 ? options.types : null;
-    this.batchSize = options.batchSize ?? 100;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.logger = new Logger(`EventStoreSubscription:${this.name}`);
   }

@@ -19,6 +19,8 @@ export interface PreparedEvent {
   /** JSON text of `data` and `metadata`: what the SQL adapters send, what memory parses back. */
   data: string;
   metadata: string;
+  /** The store gave the id: no earlier append can have stored it, so the append cannot be a replay. */
+  generatedId: boolean;
 }
 
 const fail = (field: string, message: string): never => {
@@ -114,6 +116,7 @@ export function prepareEvents(
       schemaVersion,
       data: serialise(event.data, `${field}.data`),
       metadata: event.metadata === undefined ? '{}' : serialise(event.metadata, `${field}.metadata`),
+      generatedId: id !== event.id,
     };
   });
 }

@@ -15,6 +15,24 @@ afterAll(() => fixture.dispose());
 
 const WRITERS = 16;
 
+/** A transaction that appends an event to a stream and holds the stream's lock until released. */
+function holdStream(store: EventStore, streamId: string, type: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let appended!: () => void;
+  const hasAppended = new Promise<void>((resolve) => {
+    appended = resolve;
+  });
+  const committed = store.transaction(async (tx) => {
+    await tx.appendToStream(streamId, [{ type, data: {} }]);
+    appended();
+    await released;
+  });
+  return { appended: hasAppended, release, committed };
+}
+
 describe('PostgreSQL under concurrent writers', () => {
   it('lets exactly one of 16 writers win each version of one stream, losing no update', async () => {
     const store = await fixture.create();
@@ -41,6 +59,61 @@ describe('PostgreSQL under concurrent writers', () => {
     const { events, version } = await store.readStream('counter');
     expect(version).toBe(rounds);
     expect(events.map((e) => (e.data as { writer: number }).writer)).toEqual(winners.map((w) => w[0]));
+  });
+
+  it('refuses an append whose expected version the stream has passed without waiting for the append holding the stream', async () => {
+    const store = await fixture.create();
+    await store.appendToStream('order-1', [{ type: 'placed', data: {} }]);
+    const holder = holdStream(store, 'order-1', 'paid');
+    await holder.appended;
+    // Settles while the holder still has the stream: it did not queue behind it.
+    const stale = await store
+      .appendToStream('order-1', [{ type: 'shipped', data: {} }], { expectedVersion: 0 })
+      .catch((error) => error);
+    const exists = await store
+      .appendToStream('order-1', [{ type: 'placed', data: {} }], { expectedVersion: 'no_stream' })
+      .catch((error) => error);
+    holder.release();
+    await holder.committed;
+    expect(stale).toBeInstanceOf(WrongExpectedVersionError);
+    expect(stale).toMatchObject({
+      code: 'WRONG_EXPECTED_VERSION',
+      streamId: 'order-1',
+      expected: 0,
+      actual: 1,
+    });
+    expect(exists).toMatchObject({ code: 'WRONG_EXPECTED_VERSION', expected: 'no_stream', actual: 1 });
+    expect((await store.readStream('order-1')).events.map((e) => e.type)).toEqual(['placed', 'paid']);
+  });
+
+  it('answers a replay, not a conflict, to an append that repeats one in flight with the same ids and expectation', async () => {
+    const store = await fixture.create();
+    const events = [
+      { id: 'placed-1', type: 'placed', data: {} },
+      { id: 'paid-1', type: 'paid', data: {} },
+    ];
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        store.appendToStream('order-1', events, { expectedVersion: 'no_stream' }),
+      ),
+    );
+    expect(results.map((r) => r.idempotent).sort()).toEqual([false, true, true, true]);
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual([2, 2, 2, 2]);
+    expect((await store.readStream('order-1')).version).toBe(2);
+  });
+
+  it('keeps apart the streams of two tenants whose tenant and stream ids join to the same text', async () => {
+    const store = await fixture.create();
+    await store.appendToStream(
+      'c',
+      [1, 2, 3].map((n) => ({ type: 'x', data: { n } })),
+      { tenantId: 'a/b' },
+    );
+    const [first, second] = await Promise.all([
+      store.appendToStream('c', [{ type: 'x', data: {} }], { tenantId: 'a/b', expectedVersion: 3 }),
+      store.appendToStream('b/c', [{ type: 'x', data: {} }], { tenantId: 'a', expectedVersion: 0 }),
+    ]);
+    expect([first.nextExpectedVersion, second.nextExpectedVersion]).toEqual([4, 1]);
   });
 
   it('loses no update when 16 writers retry on conflicts until each has appended 10 times', async () => {
@@ -123,27 +196,15 @@ describe('PostgreSQL under concurrent writers', () => {
       handler: (event) => void seen.push(event.streamId),
     });
 
-    let releaseSlow!: () => void;
-    const slowMayCommit = new Promise<void>((resolve) => {
-      releaseSlow = resolve;
-    });
-    let slowAppended!: () => void;
-    const slowHasAppended = new Promise<void>((resolve) => {
-      slowAppended = resolve;
-    });
-    const slow = store.transaction(async (tx) => {
-      await tx.appendToStream('slow', [{ type: 'x', data: {} }]);
-      slowAppended();
-      await slowMayCommit;
-    });
-    await slowHasAppended;
+    const slow = holdStream(store, 'slow', 'x');
+    await slow.appended;
     const fast = await store.appendToStream('fast', [{ type: 'x', data: {} }]);
     await subscription.waitUntilCaughtUp();
     // The fast event has the higher position and is committed, but the slow one may still commit
     // before it in the global order, so the subscriber must not pass it yet.
     expect(seen).toEqual([]);
-    releaseSlow();
-    await slow;
+    slow.release();
+    await slow.committed;
     await subscription.waitUntilCaughtUp();
     await subscription.stop();
     expect(seen).toEqual(['slow', 'fast']);
@@ -213,6 +274,25 @@ describe('PostgreSQL migrations', () => {
     const { rows } = await fixture.pool.query(`SELECT count(*)::int AS n FROM "${schema}".es_migrations`);
     expect(rows[0].n).toBe(1);
     await Promise.all([...stores, again].map((s) => s.close()));
+  });
+
+  it('upgrades a schema of the previous version in place, keeping its events', async () => {
+    const schema = `es_test_${randomBytes(5).toString('hex')}`;
+    fixture.schemas.push(schema);
+    const old = await createPostgresEventStore({ connectionString: POSTGRES_URL, schema });
+    await old.appendToStream('s', [{ type: 'x', data: {} }]);
+    await old.close();
+    // What version 1 lacked: the functions added since.
+    await fixture.pool.query(
+      `DROP FUNCTION "${schema}".es_claim_batch, "${schema}".es_read_all;
+       UPDATE "${schema}".es_migrations SET version = 1`,
+    );
+    const upgraded = await createPostgresEventStore({ connectionString: POSTGRES_URL, schema });
+    await upgraded.appendToStream('s', [{ type: 'y', data: {} }], { expectedVersion: 1 });
+    expect((await upgraded.readAll()).events.map((e) => e.type)).toEqual(['x', 'y']);
+    const { rows } = await fixture.pool.query(`SELECT max(version) AS v FROM "${schema}".es_migrations`);
+    expect(rows[0].v).toBe(2);
+    await upgraded.close();
   });
 
   it('refuses a schema name that is not a plain identifier', async () => {

@@ -1,5 +1,5 @@
 /** @internal Bumped when the schema changes; each version's script runs once per database schema. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * @internal The PostgreSQL schema, shared verbatim by the PGlite adapter.
@@ -58,6 +58,40 @@ CREATE TABLE IF NOT EXISTS ${s}.es_documents (
   PRIMARY KEY (projection, tenant_id, id)
 );
 
+-- The global order after a checkpoint, as readAll and subscriptions page through it. Sorting is
+-- off so the plan keeps to the (tx_id, global_position) index, whose order is the answer's: with
+-- statistics that lag a table that just grew, the planner would otherwise fetch and sort every
+-- event after the checkpoint for each page, and a subscription catching up would slow to a crawl.
+CREATE OR REPLACE FUNCTION ${s}.es_read_all(p_after_tx xid8, p_after_position bigint, p_tenant text, p_types text[], p_limit integer)
+RETURNS SETOF ${s}.es_events
+LANGUAGE sql STABLE SET enable_sort = off AS $fn$
+  SELECT * FROM ${s}.es_events e
+   WHERE (e.tx_id, e.global_position) > (p_after_tx, p_after_position)
+     -- Only rows of transactions older than every running one: nothing can commit before them later.
+     AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+     AND (p_tenant IS NULL OR e.tenant_id = p_tenant)
+     AND (p_types IS NULL OR e.event_type = ANY (p_types))
+   ORDER BY e.tx_id, e.global_position
+   LIMIT p_limit
+$fn$;
+
+-- A subscription's next batch: claims the subscription (one consumer at a time, across processes,
+-- until the caller's transaction ends), then reads the events after its stored checkpoint, in one
+-- round trip. No rows when another consumer holds the claim. Each statement of a PL/pgSQL function
+-- takes its own snapshot, so the read sees the checkpoint the previous holder committed.
+CREATE OR REPLACE FUNCTION ${s}.es_claim_batch(p_name text, p_tenant text, p_types text[], p_limit integer)
+RETURNS SETOF ${s}.es_events
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF pg_try_advisory_xact_lock(hashtextextended('sagaline-subscription:' || p_name, 1)) THEN
+    RETURN QUERY SELECT e.* FROM ${s}.es_read_all(
+      coalesce((SELECT c.tx_id FROM ${s}.es_checkpoints c WHERE c.name = p_name), '0'::xid8),
+      coalesce((SELECT c.global_position FROM ${s}.es_checkpoints c WHERE c.name = p_name), 0),
+      p_tenant, p_types, p_limit) e;
+  END IF;
+END
+$fn$;
+
 -- p_expected: NULL any, -1 no_stream, -2 stream_exists, >= 0 the exact version.
 -- p_events: a JSON array of {id, type, v, data, metadata}, sent as text so every driver passes it alike.
 CREATE OR REPLACE FUNCTION ${s}.es_append(p_tenant text, p_stream text, p_expected bigint, p_events text)
@@ -78,12 +112,28 @@ DECLARE
   v_now       timestamptz := now();
   v_positions bigint[];
   v_ids       text[];
+  v_stored    boolean;
 BEGIN
+  SELECT array_agg(x->>'id') INTO v_ids FROM jsonb_array_elements(v_batch) AS x;
+
+  IF p_expected IS NOT NULL THEN
+    -- An append that expects a version checks it before queueing for the stream's lock as well:
+    -- when many writers expect the same version, the first commit dooms the others, and each
+    -- would otherwise wait its turn for the lock only to fail, ahead of the winner's next append.
+    -- One statement, one snapshot, so a replay (its ids stored) is never reported as a conflict.
+    SELECT EXISTS (SELECT 1 FROM ${s}.es_events e WHERE e.tenant_id = p_tenant AND e.event_id = ANY (v_ids)),
+           coalesce((SELECT st.version FROM ${s}.es_streams st WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream), 0)
+      INTO v_stored, v_current;
+    IF NOT v_stored AND NOT (
+         (p_expected = -1 AND v_current = 0) OR (p_expected = -2 AND v_current > 0) OR (p_expected >= 0 AND p_expected = v_current)) THEN
+      RETURN QUERY SELECT 'wrong_version'::text, v_current, NULL::text, NULL::bigint[], NULL::timestamptz, NULL::text[];
+      RETURN;
+    END IF;
+  END IF;
+
   -- The lock is taken before this transaction owns an id (advisory locks need none), so the id
   -- it gets below is younger than the previous writer's.
   PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant || '/' || p_stream, 0));
-
-  SELECT array_agg(x->>'id') INTO v_ids FROM jsonb_array_elements(v_batch) AS x;
   SELECT count(*), count(*) FILTER (WHERE e.stream_id = p_stream), max(e.stream_version), array_agg(e.event_id)
     INTO v_found, v_in_stream, v_max, v_dups
     FROM ${s}.es_events e

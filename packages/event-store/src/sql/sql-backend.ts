@@ -4,6 +4,7 @@ import type { ProjectionDocuments } from '../projections';
 import type { ClaimedBatch, RawAppendOutcome, StorageBackend, StorageTransaction } from '../storage';
 import type { CheckedReadAll, CheckedReadStream, PreparedEvent } from '../validation';
 import { RETRYABLE_SQLSTATES, type SqlConnection, type SqlExecutor } from './sql-connection';
+import { StreamAppendGate } from './stream-append-gate';
 
 const MAX_ATTEMPTS = 8;
 
@@ -39,12 +40,15 @@ function batchJson(events: PreparedEvent[]): string {
 
 /** @internal PostgreSQL and PGlite: the same SQL over either driver. */
 export class SqlBackend implements StorageBackend {
+  private readonly gate = new StreamAppendGate();
   private readonly t: {
     events: string;
     streams: string;
     checkpoints: string;
     documents: string;
     append: string;
+    readAll: string;
+    claimBatch: string;
   };
 
   constructor(
@@ -59,6 +63,8 @@ export class SqlBackend implements StorageBackend {
       checkpoints: `${s}.es_checkpoints`,
       documents: `${s}.es_documents`,
       append: `${s}.es_append`,
+      readAll: `${s}.es_read_all`,
+      claimBatch: `${s}.es_claim_batch`,
     };
   }
 
@@ -73,7 +79,12 @@ export class SqlBackend implements StorageBackend {
     events: PreparedEvent[],
   ): Promise<RawAppendOutcome> {
     // One statement is its own transaction: one round trip.
-    return this.retrying(() => this.appendOn(this.connection, tenantId, streamId, expected, events));
+    const send = () =>
+      this.retrying(() => this.appendOn(this.connection, tenantId, streamId, expected, events));
+    if (expected === null) return send();
+    const fresh = events.every((event) => event.generatedId);
+    // Not `${tenantId}/${streamId}`: tenant "a/b" with stream "c" would share a line with tenant "a" and stream "b/c".
+    return this.gate.run(JSON.stringify([tenantId, streamId]), expected, fresh, send);
   }
 
   async readStream(
@@ -109,19 +120,11 @@ export class SqlBackend implements StorageBackend {
       this.connection.transaction(async (executor) => {
         // Claim, checkpoint and read take no transaction id, so the read's snapshot does not hide
         // events behind our own transaction; only the handler's writes and the checkpoint write do.
-        const { rows: claim } = await executor.query(
-          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 1)) AS claimed',
-          [`sagaline-subscription:${name}`],
+        const { rows } = await executor.query(
+          `SELECT ${EVENT_COLUMNS} FROM ${this.t.claimBatch}($1, $2, $3::text[], $4)`,
+          [name, filter.tenantId === ALL_TENANTS ? null : filter.tenantId, filter.types, filter.maxCount],
         );
-        if (!claim[0].claimed) return null;
-        const { rows: stored } = await executor.query(
-          `SELECT tx_id::text AS tx, global_position FROM ${this.t.checkpoints} WHERE name = $1`,
-          [name],
-        );
-        const after = stored[0]
-          ? { transaction: stored[0].tx as string, position: String(stored[0].global_position) }
-          : null;
-        const events = await this.readAllOn(executor, { ...filter, after });
+        const events = rows.map(toEvent);
         if (events.length === 0) return { count: 0, checkpoint: '' };
         await handle({ events, transaction: this.transactionOn(executor) });
         const last = events.at(-1)!;
@@ -210,24 +213,15 @@ export class SqlBackend implements StorageBackend {
   }
 
   private async readAllOn(executor: SqlExecutor, o: CheckedReadAll): Promise<RecordedEvent[]> {
-    const params: unknown[] = [o.after?.transaction ?? '0', o.after?.position ?? '0', o.maxCount];
-    let filters = '';
-    if (o.tenantId !== ALL_TENANTS) {
-      params.push(o.tenantId);
-      filters += ` AND tenant_id = $${params.length}`;
-    }
-    if (o.types) {
-      params.push(o.types);
-      filters += ` AND event_type = ANY($${params.length}::text[])`;
-    }
-    // Only rows of transactions older than every running one: nothing can commit before them later.
     const { rows } = await executor.query(
-      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events}
-        WHERE (tx_id, global_position) > ($1::xid8, $2::bigint)
-          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())${filters}
-        ORDER BY tx_id, global_position
-        LIMIT $3`,
-      params,
+      `SELECT ${EVENT_COLUMNS} FROM ${this.t.readAll}($1::xid8, $2::bigint, $3, $4::text[], $5)`,
+      [
+        o.after?.transaction ?? '0',
+        o.after?.position ?? '0',
+        o.tenantId === ALL_TENANTS ? null : o.tenantId,
+        o.types,
+        o.maxCount,
+      ],
     );
     return rows.map(toEvent);
   }

@@ -7,6 +7,7 @@ import {
   type ProjectionDefinition,
   type RecordedEvent,
   START_CHECKPOINT,
+  type SubscriptionContext,
   UpcastError,
   WrongExpectedVersionError,
 } from '../../src';
@@ -421,6 +422,54 @@ export function adapterSuite(fixture: AdapterFixture): void {
       // The first attempt handled '1' and rolled back with the batch: at least once for the handler, once for the writes.
       expect(handled.slice(-2)).toEqual(['1', '2']);
       expect(subscription.checkpoint).toBe((await store.readAll()).checkpoint);
+    });
+
+    it('drains a log larger than a batch in order, once, resuming after a failed batch from the last committed one', async () => {
+      const store = await fresh();
+      for (let append = 0; append < 24; append++)
+        await store.appendToStream(
+          `order-${append % 3}`,
+          Array.from({ length: 100 }, (_, n) => created(`${append}-${n}`)),
+        );
+      const all: string[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await store.readAll(after ? { after } : {});
+        if (page.events.length === 0) break;
+        all.push(...page.events.map((e) => e.id));
+        after = page.checkpoint;
+      }
+      expect(all).toHaveLength(2400);
+      const poisoned = all[1699]!;
+      // A write per sampled event, in the batch's transaction: one found already means a second delivery.
+      const sampled = new Set(all.filter((_, index) => index % 20 === 0));
+      const redelivered: string[] = [];
+      const deliver = (seen: string[], failOn: string | null) => ({
+        name: 'drain',
+        async handler(event: RecordedEvent, context: SubscriptionContext) {
+          seen.push(event.id);
+          if (event.id === failOn) throw new Error('poisoned');
+          if (!sampled.has(event.id)) return;
+          const deliveries = context.documents<{ at: number }>('deliveries');
+          if (await deliveries.get(event.id)) redelivered.push(event.id);
+          await deliveries.put(event.id, { at: event.globalPosition });
+        },
+      });
+      const seenFirst: string[] = [];
+      const first = store.subscribe(deliver(seenFirst, poisoned));
+      await expect.poll(() => first.lastError?.message, { timeout: 60_000 }).toContain('poisoned');
+      await first.stop();
+      const seenSecond: string[] = [];
+      const second = store.subscribe(deliver(seenSecond, null));
+      await second.waitUntilCaughtUp();
+      await second.stop();
+      // The restart begins after the last committed batch, at or before the failed event.
+      const resumedAt = all.indexOf(seenSecond[0]!);
+      expect(resumedAt).toBeGreaterThan(0);
+      expect(resumedAt).toBeLessThanOrEqual(1699);
+      expect(seenFirst.slice(0, resumedAt)).toEqual(all.slice(0, resumedAt));
+      expect(seenSecond).toEqual(all.slice(resumedAt));
+      // The failed batch's writes rolled back with it.
+      expect(redelivered).toEqual([]);
     });
 
     it('follows one tenant and only the types asked for', async () => {
