@@ -27,6 +27,9 @@ cat > "$work/package.json" <<JSON
     "raw-body": "$(version raw-body)",
     "bytes": "$(version bytes)",
     "canonicalize": "$(version canonicalize)",
+    "zod": "$(version zod)",
+    "@standard-schema/spec": "$(version @standard-schema/spec)",
+    "@sagaline/embedded-engine": "file:$root/packages/embedded-engine",
     "vitest": "$(rootversion vitest)",
     "unplugin-swc": "$(rootversion unplugin-swc)",
     "@swc/core": "$(rootversion @swc/core)"

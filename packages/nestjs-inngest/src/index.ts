@@ -3,6 +3,10 @@ export {
   DuplicateInngestFunctionError,
   InngestBindingError,
   InngestConfigurationError,
+  InngestEventPayloadError,
+  InngestEventSchemaError,
+  type InngestEventSchemaIssue,
+  InngestSyncTimeoutError,
   LateRegistrationError,
   ScopedInngestFunctionError,
 } from './inngest.errors';
@@ -11,7 +15,9 @@ export type {
   InngestEventData,
   InngestEventName,
   InngestEventPayload,
+  InngestEventSchemas,
   InngestEvents,
+  InngestEventToSend,
   InngestReceivedEvent,
   InngestTrigger,
 } from './inngest.events';
@@ -20,6 +26,7 @@ export { InngestModule } from './inngest.module';
 export { INNGEST_MODULE_OPTIONS } from './inngest.module-definition';
 export {
   DEFAULT_SERVE_PATH,
+  DEFAULT_SYNC_TIMEOUT_MS,
   type EmbeddedModeOptions,
   type InngestMode,
   type InngestModuleExtras,

@@ -1,6 +1,8 @@
-import { Reflector } from '@nestjs/core';
+import type { CustomDecorator } from '@nestjs/common';
+import { type ReflectableDecorator, Reflector } from '@nestjs/core';
 import type { Middleware, InngestFunction as SdkFunction } from 'inngest';
 import type { InngestTrigger } from './inngest.events';
+import { recordDeclaration } from './inngest-function.declarations';
 
 /**
  * Options of `@InngestFunction`: every option of Inngest v4's `createFunction`, with `onFailure`
@@ -36,4 +38,25 @@ export interface InngestFunctionOptions
  * }
  * ```
  */
-export const InngestFunction = Reflector.createDecorator<InngestFunctionOptions>();
+export const InngestFunction: ReflectableDecorator<InngestFunctionOptions> = recordingDeclarations(
+  Reflector.createDecorator<InngestFunctionOptions>(),
+);
+
+/**
+ * Also records each decorated method as its class is defined, so that the module can name the
+ * classes that declare functions but that no module lists in `providers` (Nest never instantiates
+ * them, and their functions would silently not exist).
+ */
+function recordingDeclarations(
+  metadata: ReflectableDecorator<InngestFunctionOptions>,
+): ReflectableDecorator<InngestFunctionOptions> {
+  const decorator = (options?: InngestFunctionOptions): CustomDecorator => {
+    const setMetadata = metadata(options);
+    const decorate = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+      if (typeof key === 'string' && options) recordDeclaration(target, key, options);
+      return (setMetadata as (...args: unknown[]) => unknown)(target, key, descriptor);
+    };
+    return Object.assign(decorate, { KEY: metadata.KEY }) as CustomDecorator;
+  };
+  return Object.assign(decorator, { KEY: metadata.KEY });
+}

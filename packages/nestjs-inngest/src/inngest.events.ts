@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, Inngest } from 'inngest';
 
 /**
@@ -16,10 +17,16 @@ import type { Context, Inngest } from 'inngest';
 // biome-ignore lint/suspicious/noEmptyInterface: filled in by the user's module augmentation
 export interface InngestEvents {}
 
-/** The event names the app declared, or any string while `InngestEvents` is empty. */
+/**
+ * The event names the app declared, or any string while `InngestEvents` is empty.
+ *
+ * Written as a template literal so that TypeScript spells the names out in errors: a misspelled
+ * name reads `not assignable to type '"order/created" | "order/cancelled"'` rather than
+ * `'keyof InngestEvents'` or the name of one other event.
+ */
 export type InngestEventName = [keyof InngestEvents] extends [never]
   ? string
-  : Extract<keyof InngestEvents, string>;
+  : `${keyof InngestEvents & string}`;
 
 /** The payload (`data`) of an event, from `InngestEvents`; a plain record for undeclared names. */
 export type InngestEventData<TName extends string> = TName extends keyof InngestEvents
@@ -41,6 +48,40 @@ export type InngestEventPayload<TName extends InngestEventName = InngestEventNam
     v?: string;
   };
 }[TName];
+
+/**
+ * One event as `InngestService.send` takes it. Unlike `InngestEventPayload`, its name is one type
+ * parameter, so a misspelled name is reported against every declared name.
+ */
+export interface InngestEventToSend<TName extends InngestEventName = InngestEventName> {
+  /** The event name, e.g. `order/created`. */
+  name: TName;
+  /** The payload: an object, checked against the module's `schemas` when one is given for the name. */
+  data: InngestEventData<TName>;
+  /** A deduplication id: an event id seen before triggers nothing again. */
+  id?: string;
+  /** The event time, in milliseconds since the epoch. */
+  ts?: number;
+  /** A version of the payload's schema, for upcasting. */
+  v?: string;
+}
+
+/**
+ * Schemas of event payloads, by event name: any Standard Schema (zod, valibot, arktype, ...).
+ * `send()` refuses an event whose `data` fails its schema, and a function triggered by one fails
+ * before its handler runs. The schema only validates: the event is sent as given, not as parsed.
+ *
+ * @example
+ * ```ts
+ * InngestModule.forRoot({
+ *   appId: 'shop',
+ *   schemas: { 'order/created': z.object({ orderId: z.string(), total: z.number().positive() }) },
+ * });
+ * ```
+ */
+export type InngestEventSchemas = {
+  [N in InngestEventName]?: StandardSchemaV1<unknown, InngestEventData<N>>;
+};
 
 /**
  * What starts a function: a declared event name (or a wildcard such as `order/*`), optionally

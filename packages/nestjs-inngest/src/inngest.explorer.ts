@@ -5,6 +5,7 @@ import type { Inngest } from 'inngest';
 import { INNGEST_RUNTIME } from './inngest.constants';
 import { InngestConfigurationError, ScopedInngestFunctionError } from './inngest.errors';
 import type { InngestRuntime } from './inngest.runtime';
+import { declarationsNotProvided, type InngestFunctionDeclaration } from './inngest-function.declarations';
 import { InngestFunction, type InngestFunctionOptions } from './inngest-function.decorator';
 import { InngestFunctionRegistry } from './inngest-function.registry';
 
@@ -14,6 +15,8 @@ type Handler = (ctx: unknown) => unknown;
 @Injectable()
 export class InngestExplorer implements OnModuleInit {
   private readonly logger = new Logger('InngestModule');
+  private readonly providedClasses = new Set<Function>();
+  private notProvidedDeclarations: InngestFunctionDeclaration[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -25,10 +28,19 @@ export class InngestExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) this.registerProvider(wrapper);
+    this.notProvidedDeclarations = declarationsNotProvided(this.providedClasses);
     const count = this.registry.list().length;
     this.logger.log(
       `${count} Inngest function${count === 1 ? '' : 's'} discovered (mode: ${this.runtime.mode})`,
     );
+  }
+
+  /**
+   * The `@InngestFunction` methods whose class was defined but is the class of no provider of this
+   * app, found at start-up.
+   */
+  get notProvided(): readonly InngestFunctionDeclaration[] {
+    return this.notProvidedDeclarations;
   }
 
   private registerProvider(wrapper: InstanceWrapper): void {
@@ -39,6 +51,7 @@ export class InngestExplorer implements OnModuleInit {
       const options = this.reflector.get(InngestFunction, prototype[methodName]);
       if (!options) continue;
       const className = prototype.constructor?.name ?? String(wrapper.name);
+      if (typeof prototype.constructor === 'function') this.providedClasses.add(prototype.constructor);
       if (!isSingleton(wrapper)) throw new ScopedInngestFunctionError(className, methodName);
       const source = `${className}.${methodName}`;
       this.registry.register(this.createFunction(instance!, methodName, options, source), source);

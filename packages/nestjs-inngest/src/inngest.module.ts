@@ -40,7 +40,11 @@ import { InngestServeRegistrar } from './serve/inngest-serve.registrar';
       useFactory: (runtime: InngestRuntime) => runtime.engine,
     },
     InngestFunctionRegistry,
-    InngestSyncState,
+    {
+      provide: InngestSyncState,
+      inject: [INNGEST_RUNTIME],
+      useFactory: (runtime: InngestRuntime) => runtime.syncState,
+    },
     InngestService,
     InngestExplorer,
     InngestServeRegistrar,

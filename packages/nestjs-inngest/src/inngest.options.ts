@@ -1,5 +1,6 @@
 import type { ClientOptions, Middleware } from 'inngest';
 import { InngestConfigurationError } from './inngest.errors';
+import type { InngestEventSchemas } from './inngest.events';
 
 /**
  * Where the app's functions run.
@@ -54,6 +55,16 @@ export interface InngestModuleOptions {
   appVersion?: string;
   /** Options of the embedded engine (`mode: 'embedded'` only). */
   embedded?: EmbeddedModeOptions;
+  /**
+   * Payload schemas by event name (any Standard Schema: zod, valibot, arktype, ...), checked by
+   * `send()` and when a function is triggered. Events without a schema are not checked.
+   */
+  schemas?: InngestEventSchemas;
+  /**
+   * How long `whenSynced()` waits for the app to sync, and in embedded mode how long `send()` waits
+   * for the first sync, before failing with `InngestSyncTimeoutError`. Default 30 000 ms.
+   */
+  syncTimeoutMs?: number;
 }
 
 /** Options given next to `useFactory` in `forRootAsync()`, and with the rest in `forRoot()`. */
@@ -81,6 +92,12 @@ export const DEFAULT_SERVE_PATH = '/api/inngest';
 
 /** @internal */
 export const DEFAULT_BODY_LIMIT = '16mb';
+
+/** The default of `syncTimeoutMs`: how long the app may take to sync once it starts. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+
+/** The longest delay Node's timers take (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const isSet = (value: string | undefined) =>
   value !== undefined && value !== '' && value !== '0' && value !== 'false';
@@ -124,6 +141,15 @@ export function validateOptions(
         "or use mode 'embedded'.",
     );
   }
+  const timeout = options.syncTimeoutMs;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_TIMER_MS)) {
+    throw new InngestConfigurationError(
+      'syncTimeoutMs',
+      `syncTimeoutMs is ${String(timeout)}: give a whole number of milliseconds between 1 and ${MAX_TIMER_MS}, ` +
+        `or leave it unset for ${DEFAULT_SYNC_TIMEOUT_MS}.`,
+    );
+  }
+  validateSchemas(options.schemas);
   if (mode === 'embedded' && options.signingKey && !SIGNING_KEY_FORMAT.test(options.signingKey)) {
     throw new InngestConfigurationError(
       'signingKey',
@@ -131,6 +157,26 @@ export function validateOptions(
         "must have Inngest's format `signkey-<env>-<hex>` (e.g. `signkey-local-` and 64 hex digits). " +
         'Leave it unset for a fresh key per process.',
     );
+  }
+}
+
+function validateSchemas(schemas: InngestModuleOptions['schemas']): void {
+  if (schemas === undefined) return;
+  if (typeof schemas !== 'object' || schemas === null || Array.isArray(schemas)) {
+    throw new InngestConfigurationError(
+      'schemas',
+      "`schemas` must be an object of event name to schema, e.g. { 'order/created': z.object({ ... }) }.",
+    );
+  }
+  for (const [name, schema] of Object.entries(schemas)) {
+    const standard = (schema as { '~standard'?: { validate?: unknown } } | undefined)?.['~standard'];
+    if (typeof standard?.validate !== 'function') {
+      throw new InngestConfigurationError(
+        'schemas',
+        `schemas["${name}"] is not a Standard Schema: give a schema of a library that implements ` +
+          'Standard Schema (zod 3.24+, valibot 1+, arktype 2+, ...), such as z.object({ ... }).',
+      );
+    }
   }
 }
 

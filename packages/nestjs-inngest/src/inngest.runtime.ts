@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { Inngest } from 'inngest';
+import type { EventSchemaMap } from './event-schema.validation';
 import { InngestConfigurationError } from './inngest.errors';
-import { type InngestMode, type InngestModuleOptions, resolveMode, validateOptions } from './inngest.options';
+import {
+  DEFAULT_SYNC_TIMEOUT_MS,
+  type InngestMode,
+  type InngestModuleOptions,
+  resolveMode,
+  validateOptions,
+} from './inngest.options';
+import { InngestEventChecks } from './inngest-event.checks';
+import { eventChecksMiddleware } from './inngest-event-checks.middleware';
+import { InngestSyncState } from './inngest-sync.state';
 import { createNestInngestLogger } from './nest-inngest.logger';
 
 /**
@@ -36,6 +46,10 @@ export interface InngestRuntime {
   readonly mode: InngestMode;
   readonly client: Inngest;
   readonly engine: EmbeddedExecutor | null;
+  /** Whether the app has synced; the client's middleware waits on it. */
+  readonly syncState: InngestSyncState;
+  /** The checks the client's middleware runs on events. */
+  readonly eventChecks: InngestEventChecks;
 }
 
 const ENGINE_PACKAGE = '@sagaline/embedded-engine';
@@ -86,6 +100,8 @@ export async function createInngestRuntime(
   const mode = resolveMode(options, env);
   validateOptions(options, mode, env);
   const engine = mode === 'embedded' ? await startEmbeddedEngine(options) : null;
+  const syncState = new InngestSyncState(mode, options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+  const eventChecks = new InngestEventChecks(mode, syncState, (options.schemas ?? {}) as EventSchemaMap);
   const client = new Inngest({
     id: options.appId,
     // Embedded runs in the SDK's cloud mode: dev mode skips signature checks entirely, which let
@@ -99,10 +115,10 @@ export async function createInngestRuntime(
           signingKey: options.signingKey,
           signingKeyFallback: options.signingKeyFallback,
         }),
-    middleware: options.middleware,
+    middleware: [...eventChecksMiddleware(eventChecks), ...(options.middleware ?? [])],
     checkpointing: options.checkpointing,
     logger: options.logger ?? createNestInngestLogger(),
     appVersion: options.appVersion,
   });
-  return { mode, client, engine };
+  return { mode, client, engine, syncState, eventChecks };
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
@@ -14,9 +15,11 @@ import { serve as serveFastify } from 'inngest/fastify';
 import type { Subscription } from 'rxjs';
 import { INNGEST_RUNTIME } from '../inngest.constants';
 import { InngestConfigurationError } from '../inngest.errors';
+import { InngestExplorer } from '../inngest.explorer';
 import { INNGEST_SERVE_OPTIONS } from '../inngest.module-definition';
 import { normalizePath, type ServeEndpointOptions } from '../inngest.options';
 import type { InngestRuntime } from '../inngest.runtime';
+import { declarationSource } from '../inngest-function.declarations';
 import { InngestFunctionRegistry } from '../inngest-function.registry';
 import { InngestSyncState } from '../inngest-sync.state';
 import { mountExpressEndpoint } from './express-endpoint';
@@ -34,17 +37,21 @@ import type { FrameworkHandler, ServeEndpoint } from './serve-handler';
  * sends, at another port.
  */
 @Injectable()
-export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class InngestServeRegistrar
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('InngestModule');
   private handler?: FrameworkHandler;
   private functions?: ReturnType<InngestFunctionRegistry['seal']>;
   private listening?: Subscription;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly appConfig: ApplicationConfig,
     private readonly registry: InngestFunctionRegistry,
     private readonly syncState: InngestSyncState,
+    private readonly explorer: InngestExplorer,
     @Inject(INNGEST_RUNTIME) private readonly runtime: InngestRuntime,
     @Inject(INNGEST_SERVE_OPTIONS) private readonly serveOptions: ServeEndpointOptions,
   ) {}
@@ -68,7 +75,16 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
       // in place before the first request is read.
       this.listening = this.adapterHost.listen$.subscribe(() => {
         const serveUrl = this.listeningUrl(endpoint.path);
-        if (!serveUrl) return;
+        if (!serveUrl) {
+          this.syncState.markFailed(
+            new InngestConfigurationError(
+              'listen',
+              'In embedded mode the engine calls the app over TCP, but the app listens on a pipe or socket: ' +
+                'call app.listen() with a port (app.listen(3000)), or use an Inngest server (INNGEST_DEV=1).',
+            ),
+          );
+          return;
+        }
         this.handler = this.createHandler(serveUrl);
         void this.syncWithEngine(serveUrl);
       });
@@ -78,11 +94,27 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
   onApplicationBootstrap(): void {
     if (!this.adapterHost.httpAdapter) return;
     this.functions = this.registry.seal();
+    this.runtime.eventChecks.useFunctions(this.functions, this.explorer.notProvided);
     if (!this.runtime.engine) this.handler = this.createHandler();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops the engine before Nest closes the HTTP server: an engine still dispatching Call Requests
+   * to a closing server keeps it open (over a minute on Fastify) while runs are in progress.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  /** Stops what `beforeApplicationShutdown` did not (a context closed without that hook). */
+  onApplicationShutdown(): Promise<void> {
+    return this.beforeApplicationShutdown();
+  }
+
+  private async stop(): Promise<void> {
     this.listening?.unsubscribe();
+    this.syncState.close();
     await this.runtime.engine?.close();
   }
 
@@ -109,7 +141,9 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
         return this.handler;
       },
       onHandled: (method, status) => {
-        if (method === 'PUT' && status === 200) this.syncState.markSynced();
+        if (method !== 'PUT' || status !== 200) return;
+        // In embedded mode syncWithEngine reports the sync, once the engine has stored it.
+        if (this.syncState.markSynced() && !this.runtime.engine) this.reportSynced('the Inngest server');
       },
     };
   }
@@ -141,10 +175,36 @@ export class InngestServeRegistrar implements OnModuleInit, OnApplicationBootstr
     try {
       await this.runtime.engine!.syncApp(url);
       this.syncState.markSynced();
-      this.logger.log(`Synced ${this.registry.list().length} functions with the embedded engine at ${url}`);
+      this.reportSynced(`the embedded engine at ${url}`);
     } catch (error) {
       this.syncState.markFailed(error as Error);
       this.logger.error(`Sync with the embedded engine failed: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Logs the sync; warns when the app serves no function at all, naming the decorated classes that
+   * no module provides (the usual cause: the class is imported but missing from `providers`).
+   */
+  private reportSynced(target: string): void {
+    const count = this.registry.list().length;
+    const notProvided = this.explorer.notProvided.map(declarationSource);
+    if (count > 0) {
+      this.logger.log(`Synced ${count} function${count === 1 ? '' : 's'} with ${target}`);
+      // Not a warning: a process may define functions that this app deliberately leaves out.
+      if (notProvided.length > 0) {
+        this.logger.debug(`Declared but provided by no module of this app: ${notProvided.join(', ')}`);
+      }
+      return;
+    }
+    this.logger.warn(
+      `Synced with ${target}, but the app has no Inngest functions: no provider of any module has an ` +
+        '@InngestFunction method, so no event will start a run. Add the classes that declare your ' +
+        "functions to a module's `providers` (importing the file is not enough: Nest only discovers " +
+        'the providers it creates).' +
+        (notProvided.length > 0
+          ? ` Declared with @InngestFunction but in no module's \`providers\`: ${notProvided.join(', ')}.`
+          : ''),
+    );
   }
 }

@@ -1,7 +1,15 @@
 // Type-level tests for the event map: compiled by `pnpm typecheck` (tsconfig.json beside this file).
 // Every `@ts-expect-error` line must fail to compile, so a type that stops rejecting bad input
 // breaks the typecheck.
-import type { InngestContext, InngestFunctionOptions, InngestService, InngestTrigger } from '../../src';
+import { z } from 'zod';
+import type {
+  InngestContext,
+  InngestEventSchemas,
+  InngestFunctionOptions,
+  InngestModuleOptions,
+  InngestService,
+  InngestTrigger,
+} from '../../src';
 
 declare module '../../src' {
   interface InngestEvents {
@@ -44,3 +52,17 @@ export function handler({ event }: InngestContext<'order/created'>): number {
   event.data.reason;
   return total;
 }
+
+export const schemas: InngestEventSchemas = {
+  'order/created': z.object({ orderId: z.string(), total: z.number().positive() }),
+  // @ts-expect-error a schema whose output lacks a field of the declared payload
+  'order/cancelled': z.object({ orderId: z.string() }),
+};
+
+export const moduleOptions: InngestModuleOptions = {
+  appId: 'shop',
+  schemas: {
+    // @ts-expect-error a schema for an undeclared event name
+    'order/shipped': z.object({ orderId: z.string() }),
+  },
+};
