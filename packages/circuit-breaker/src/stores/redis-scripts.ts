@@ -183,7 +183,9 @@ if probes < permitted then
   redis.call('HINCRBY', H, 'probes', 1)
   return {1, 0, state, 1, epoch, openedAt, now}
 end
-return {0, math.max(1, leaseUntil - now), state, 0, epoch, openedAt, now}`;
+-- Probes are out: their answer usually comes long before the lease ends, so a caller is told to
+-- come back after the open time (as the in-process breaker does), not after the whole lease.
+return {0, math.max(1, math.min(leaseUntil - now, wait)), state, 0, epoch, openedAt, now}`;
 
 /**
  * Records outcomes: a probe's (which may close or reopen the breaker) or closed-state calls; with
