@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real PostgreSQL and Redis the tests use are up, starting them if they are down,
-# and fails loudly if they cannot answer: tests that need them never skip.
+# and fails loudly if they cannot answer: tests that need them never skip. Also installs promtool
+# (Debian's prometheus package), which checks the example's alerting rules, when it is missing.
 set -euo pipefail
 
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q; }
@@ -23,3 +24,11 @@ if ! redis_up; then
 fi
 wait_for redis_up || { echo "Redis at 127.0.0.1:6379 does not answer" >&2; exit 1; }
 echo "PostgreSQL and Redis are up"
+
+if ! command -v promtool >/dev/null; then
+  echo "promtool is missing: installing Debian's prometheus package"
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+    || { echo "could not install promtool (apt-get install prometheus)" >&2; exit 1; }
+fi
+echo "promtool: $(promtool --version 2>&1 | head -1)"

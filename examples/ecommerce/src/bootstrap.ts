@@ -28,7 +28,7 @@ export interface SimulatorsOptions {
   dataDir?: string;
   /** First of their five ports (default `SIMULATORS_PORT`, else 4100); 0 picks free ports. */
   port?: number;
-  /** Where the shop sends alerts (default `ALERT_WEBHOOK_URL`); the simulators' alert sink when unset. */
+  /** Where the shop sends alerts (default the config's `alertWebhookUrl`); the simulators' alert sink when unset. */
   alertWebhookUrl?: string;
 }
 
@@ -121,7 +121,7 @@ export async function startShop(
   simulators: SimulatorsOptions = {},
 ): Promise<RunningShop> {
   const defaults = loadSimulatorsConfig();
-  const alertWebhookUrl = simulators.alertWebhookUrl ?? defaults.alertWebhookUrl;
+  const alertWebhookUrl = simulators.alertWebhookUrl ?? config.alertWebhookUrl;
   const needed = !config.paymentGatewayUrl || !config.carrierUrl || !config.smtpUrl || !alertWebhookUrl;
   const { services, stop: stopServices } = needed
     ? await startSimulatedServices(config, {
@@ -137,12 +137,15 @@ export async function startShop(
     paymentGatewayUrl: config.paymentGatewayUrl ?? urls.paymentGateway,
     carrierUrl: config.carrierUrl ?? urls.carrier,
     smtpUrl: config.smtpUrl ?? urls.smtp,
+    alertWebhookUrl: alertWebhookUrl ?? urls.alertWebhook,
   };
 
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(ShopModule.forRoot(settings, options), {
       logger: LOG_LEVELS[config.logLevel],
+      // a failed start-up rejects, so the simulators started above are stopped, rather than aborting
+      abortOnError: false,
     });
     // no enableShutdownHooks(): Nest's handler would re-raise the signal once the app is closed,
     // killing the process before close() has stopped the simulators; main.ts calls close() instead
@@ -159,7 +162,7 @@ export async function startShop(
     app: running,
     url,
     settings,
-    alertWebhookUrl: alertWebhookUrl ?? urls.alertWebhook,
+    alertWebhookUrl: settings.alertWebhookUrl,
     services,
     async close() {
       await running.close();

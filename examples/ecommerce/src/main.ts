@@ -23,9 +23,10 @@ console.log(`
   }
   Database               ${settings.databaseUrl ? `PostgreSQL, schema ${settings.databaseSchema}` : `PGlite ${settings.pgliteDir ?? '(in memory)'}`}
 
-  Try it (tenant acme):
-    curl -s -X POST ${url}/orders -H 'content-type: application/json' -H 'x-tenant-id: acme' \\
-      -d '{"customerId":"c-1","email":"ada@example.com","items":[{"productId":"widget","quantity":1}],"paymentToken":"tok_visa","shippingAddress":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}'
+  Try it (the original example's first request; no header: the default tenant):
+    curl -s -X POST ${url}/orders -H 'content-type: application/json' \\
+      -d '{"customerId":"cust-123","items":[{"productId":"prod-1","quantity":2,"price":29.99}],"payment":{"method":"card","cardToken":"tok_visa","amount":59.98},"shipping":{"address":"123 Main St, City, State 12345","method":"standard"}}'
+    curl -s ${url}/orders/<id>
 
   Ctrl+C stops everything.
 `);

@@ -6,6 +6,7 @@ import { CircuitBreakerModule } from '@sagaline/circuit-breaker';
 import { EventStore, EventStoreModule } from '@sagaline/event-store';
 import { InngestModule } from '@sagaline/nestjs-inngest';
 import { SagaModule } from '@sagaline/saga';
+import { alertingProviders } from './alerts/alerting.providers';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
 import { DomainErrorFilter } from './common/domain-error.filter';
@@ -22,11 +23,13 @@ import { BreakerRedis } from './integrations/breaker-redis';
 import { circuitBreakerOptions } from './integrations/circuit-breakers';
 import { InventoryController } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
+import { InventoryCheck } from './inventory/inventory-check';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { ShopMetrics } from './metrics/shop-metrics';
 import { NotificationsService } from './notifications/notifications.service';
 import { createBackorderSaga } from './orders/backorder.saga';
+import { BulkOrdersService } from './orders/bulk-orders.service';
 import { OrderSaga } from './orders/order.saga';
 import { OrderCancellation } from './orders/order-cancellation';
 import { OrderIntake } from './orders/order-intake';
@@ -39,6 +42,10 @@ import { OutboxRelay } from './outbox/outbox-relay';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
+import { inngestEncryption } from './privacy/inngest-encryption';
+import { PaymentTokenVault } from './privacy/payment-token-vault';
+import { PiiCipher } from './privacy/pii-cipher';
+import { piiCipherFor } from './privacy/privacy.providers';
 import { ShippingService } from './shipping/shipping.service';
 import { TenantGuard } from './tenancy/tenant.guard';
 import { TenantRegistry } from './tenancy/tenant.registry';
@@ -65,6 +72,7 @@ export interface ShopModuleOptions {
 @Module({})
 export class ShopModule {
   static forRoot(settings: ShopSettings, options: ShopModuleOptions = {}): DynamicModule {
+    const cipher = piiCipherFor(settings);
     return {
       module: ShopModule,
       // global, so that DatabaseModule and the Inngest and breaker factories see these
@@ -81,7 +89,7 @@ export class ShopModule {
           inject: [EventStore],
           useFactory: async (store: EventStore) => ({
             appId: 'shop',
-            middleware: [shopInngestAudit(store)],
+            middleware: [inngestEncryption(cipher), shopInngestAudit(store)],
             embedded: {
               store: await createRunStore(settings),
               retryBackoffScale: settings.engineRetryBackoffScale,
@@ -115,6 +123,8 @@ export class ShopModule {
       ],
       providers: [
         { provide: SHOP_SETTINGS, useValue: settings },
+        { provide: PiiCipher, useValue: cipher },
+        PaymentTokenVault,
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
@@ -134,11 +144,14 @@ export class ShopModule {
         OrdersRepository,
         OutboxRelay,
         OrdersService,
+        BulkOrdersService,
         OrderSteps,
         OrderIntake,
+        InventoryCheck,
         OrderSaga,
         createBackorderSaga(settings),
         SagaOutcomes,
+        ...alertingProviders(settings),
         OrderCancellation,
       ],
     };

@@ -55,7 +55,10 @@ async function startShop() {
     providers: [OrderConfirmation],
   })
   class ShopModule {}
-  const app = await NestFactory.create(ShopModule, new ExpressAdapter(), { logger: false });
+  const app = await NestFactory.create(ShopModule, new ExpressAdapter(), {
+    logger: false,
+    abortOnError: false,
+  });
   await app.listen(0, '127.0.0.1');
   closers.push(() => app.close());
   const inngest = app.get(InngestService);

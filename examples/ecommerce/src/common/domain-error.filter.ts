@@ -18,6 +18,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   PAYMENT_GATEWAY_ERROR: HttpStatus.SERVICE_UNAVAILABLE,
   SERVICE_UNREACHABLE: HttpStatus.SERVICE_UNAVAILABLE,
   CIRCUIT_OPEN: HttpStatus.SERVICE_UNAVAILABLE,
+  // the provider is limiting us, or refused the request: its fault or ours, not the client's
+  SERVICE_RATE_LIMITED: HttpStatus.SERVICE_UNAVAILABLE,
+  SERVICE_REFUSED: HttpStatus.BAD_GATEWAY,
+  PAYMENT_TOKEN_GONE: HttpStatus.CONFLICT,
 };
 
 /**

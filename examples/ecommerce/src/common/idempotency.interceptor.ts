@@ -14,6 +14,7 @@ import { catchError, from, map, type Observable, of, switchMap } from 'rxjs';
 import { SHOP_SETTINGS, type ShopSettings } from '../config/shop-config.provider';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
+import { PiiCipher, type Sealed } from '../privacy/pii-cipher';
 
 /** The header that makes a POST safe to retry. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -49,6 +50,7 @@ export class Idempotent implements NestInterceptor {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(SHOP_SETTINGS) settings: ShopSettings,
+    private readonly cipher: PiiCipher,
   ) {
     this.leaseMs = settings.idempotencyLeaseMs;
   }
@@ -142,13 +144,14 @@ export class Idempotent implements NestInterceptor {
         message: 'A request with this Idempotency-Key is still being processed. Retry in a moment.',
       });
     }
-    return { statusCode: row.status_code, body: row.response };
+    // Answers are stored sealed: an order's answer holds the customer's contact.
+    return { statusCode: row.status_code, body: this.cipher.open(row.response as Sealed<unknown>) };
   }
 
   private async complete(tenantId: string, scope: string, key: string, statusCode: number, body: unknown) {
     await this.db.query(
       'UPDATE idempotency_keys SET status_code = $4, response = $5 WHERE tenant_id = $1 AND scope = $2 AND key = $3',
-      [tenantId, scope, key, statusCode, JSON.stringify(body ?? null)],
+      [tenantId, scope, key, statusCode, JSON.stringify(this.cipher.seal(body ?? null))],
     );
   }
 

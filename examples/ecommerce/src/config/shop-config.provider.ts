@@ -5,6 +5,8 @@ export interface ServiceEndpoints {
   paymentGatewayUrl: string;
   carrierUrl: string;
   smtpUrl: string;
+  /** Where alerts are posted: `ALERT_WEBHOOK_URL`, or the simulators' alert sink. */
+  alertWebhookUrl: string;
 }
 
 /** The configuration the app runs with: the environment's settings plus the resolved endpoints. */

@@ -59,12 +59,46 @@ export interface ShopConfig {
    * is not stuck at 409.
    */
   idempotencyLeaseMs: number;
+  /**
+   * The key that seals customer data (email, phone, address, card tokens) wherever the shop stores
+   * or sends it (`PII_ENCRYPTION_KEY`, 32 bytes in base64); a public development key when unset.
+   */
+  piiEncryptionKey?: string;
+  /**
+   * Where the shop posts its alerts, a compensation that failed for good or a stalled saga
+   * (`ALERT_WEBHOOK_URL`, http or https); the simulators' alert sink when unset.
+   */
+  alertWebhookUrl?: string;
+  /** A post to the alert webhook gives up after this many ms and is retried (`ALERT_WEBHOOK_TIMEOUT_MS`, default 5 s). */
+  alertWebhookTimeoutMs: number;
+  /**
+   * A running saga that has made no progress for this long is stalled and raises an alert
+   * (`SAGA_STALL_AFTER`, a duration such as `10m`, the default). Retrying the same step is no
+   * progress; waiting at one of its own `waitForEvent` or `sleep` steps is not a stall.
+   */
+  sagaStallAfterMs: number;
+  /**
+   * When the shop looks for stalled sagas (`SAGA_STALL_SCAN`, a cron expression; default every
+   * minute, `* * * * *`). The embedded engine also takes a leading seconds field
+   * (`0,30 * * * * *`: every 30 s).
+   */
+  sagaStallScan: string;
   /** Nest log levels (`LOG_LEVEL`: `none`, `error`, `warn`, `log`, `debug`). */
   logLevel: 'none' | 'error' | 'warn' | 'log' | 'debug';
 }
 
 const optionalUrl = z.url().optional();
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** A duration as Inngest writes them: a whole number and a unit. */
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const durationMs = (duration: string) => {
+  const [, amount, unit] = DURATION.exec(duration) ?? [];
+  return Number(amount) * (UNIT_MS[unit ?? ''] ?? Number.NaN);
+};
+/** A cron schedule: an optional `TZ=<zone>` prefix, then 5 fields (6 with seconds first). */
+const CRON = /^(TZ=\S+\s+)?[\w*,/?#-]+(\s+[\w*,/?#-]+){4,5}$/;
 
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -97,6 +131,35 @@ const environmentSchema = z.object({
   DEFAULT_TENANT: z.preprocess(emptyAsUndefined, z.string().optional()),
   REQUIRE_TENANT_HEADER: z.preprocess(emptyAsUndefined, z.stringbool().default(false)),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  PII_ENCRYPTION_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine(
+        (value) => Buffer.from(value, 'base64').length === 32,
+        'use 32 random bytes in base64, e.g. `openssl rand -base64 32`',
+      )
+      .optional(),
+  ),
+  ALERT_WEBHOOK_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'use an http(s) URL, e.g. https://alerts.example.com/hooks/shop' })
+      .optional(),
+  ),
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  SAGA_STALL_AFTER: z
+    .string()
+    .regex(DURATION, 'use a number and a unit, e.g. 30s, 10m, 1h')
+    .default('10m')
+    .transform(durationMs),
+  SAGA_STALL_SCAN: z
+    .string()
+    .regex(
+      CRON,
+      'use a cron expression of 5 fields, or 6 with seconds first, e.g. `* * * * *` (every minute)',
+    )
+    .default('* * * * *'),
   LOG_LEVEL: z.enum(['none', 'error', 'warn', 'log', 'debug']).default('log'),
 });
 
@@ -156,9 +219,14 @@ export function loadShopConfig(env: Record<string, string | undefined> = process
     throttleLimit: e.THROTTLE_LIMIT,
     throttleTtlMs: e.THROTTLE_TTL_MS,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
+    piiEncryptionKey: e.PII_ENCRYPTION_KEY,
     tenants,
     defaultTenant,
     requireTenantHeader: e.REQUIRE_TENANT_HEADER,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    alertWebhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+    sagaStallAfterMs: e.SAGA_STALL_AFTER,
+    sagaStallScan: e.SAGA_STALL_SCAN,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 );
 ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS locked_until timestamptz;
 
+CREATE TABLE IF NOT EXISTS payment_tokens (
+  tenant_id    text NOT NULL,
+  order_id     text NOT NULL,
+  token        text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, order_id)
+);
+
 CREATE TABLE IF NOT EXISTS outbox (
   id              text PRIMARY KEY,
   tenant_id       text NOT NULL,

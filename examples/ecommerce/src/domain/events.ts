@@ -1,5 +1,6 @@
 import type {} from '@sagaline/nestjs-inngest';
 import type { NotificationChannel } from '../config/tenants';
+import type { Sealed } from '../privacy/pii-cipher';
 
 /** One line of an order: a product, how many, and the price per unit (minor units) when ordered. */
 export interface OrderLine {
@@ -16,6 +17,13 @@ export interface ShippingAddress {
   city: string;
   postalCode: string;
   country: string;
+}
+
+/** The customer's personal data an order needs; events and tables hold it sealed. */
+export interface CustomerContact {
+  email: string;
+  phone?: string;
+  shippingAddress: ShippingAddress;
 }
 
 /** A product short of stock: what the order needs and what is left. */
@@ -44,13 +52,11 @@ export interface ShopEvents {
     orderId: string;
     tenantId: string;
     customerId: string;
-    email: string;
-    phone?: string;
+    /** How to reach the customer, sealed: open it only where it is used (the label, the notifications). */
+    contact: Sealed<CustomerContact>;
     lines: OrderLine[];
     total: number;
     currency: string;
-    paymentToken: string;
-    shippingAddress: ShippingAddress;
     /** The checkout experiment's variant the customer saw. */
     variant: string;
     /** When the order was accepted, ISO 8601. */
@@ -66,6 +72,11 @@ export interface ShopEvents {
   };
   'order.failed': { orderId: string; tenantId: string; detail: string };
   'inventory.checked': { orderId: string; tenantId: string; inStock: boolean; shortages: Shortage[] };
+  /**
+   * Internal: the intake asks for an order's stock check. `inventory-check` takes these in batches
+   * and answers each with an `inventory.checked` of the same order.
+   */
+  'inventory.check.requested': { orderId: string; tenantId: string; lines: OrderLine[] };
   'inventory.reserved': { orderId: string; tenantId: string; reservationId: string; lines: OrderLine[] };
   'inventory.released': { orderId: string; tenantId: string; reservationId: string };
   'inventory.restocked': { tenantId: string; productId: string; quantity: number; stock: number };
@@ -88,7 +99,12 @@ export interface ShopEvents {
   'shipping.prepared': { orderId: string; tenantId: string; shipmentId: string; trackingNumber: string };
   'shipping.dispatched': { orderId: string; tenantId: string; shipmentId: string; trackingNumber: string };
   'shipping.cancelled': { orderId: string; tenantId: string; shipmentId: string };
-  'notification.sent': { orderId: string; tenantId: string; channel: NotificationChannel; recipient: string };
+  'notification.sent': {
+    orderId: string;
+    tenantId: string;
+    channel: NotificationChannel;
+    recipient: Sealed<string>;
+  };
   'order.cancel.requested': { orderId: string; tenantId: string };
   /** Internal: the order is in stock and goes to the order saga. Carries the order. */
   'order.ready': ShopEvents['order.created'];

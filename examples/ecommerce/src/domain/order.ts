@@ -1,4 +1,5 @@
-import type { CancellationReason, OrderLine, ShippingAddress, ShopEvent } from './events';
+import type { PiiCipher, Sealed } from '../privacy/pii-cipher';
+import type { CancellationReason, CustomerContact, OrderLine, ShopEvent } from './events';
 
 /**
  * The states of an order, as `GET /orders/:id` reports them in `status`.
@@ -27,13 +28,12 @@ export interface Order {
   id: string;
   tenantId: string;
   customerId: string;
-  email: string;
-  phone?: string;
+  /** The customer's email, phone and address, sealed (see `revealOrder`). */
+  contact: Sealed<CustomerContact>;
   status: OrderStatus;
   lines: OrderLine[];
   total: number;
   currency: string;
-  shippingAddress: ShippingAddress;
   variant: string;
   placedAt: string;
   reservation?: { id: string; status: 'reserved' | 'released' | 'fulfilled' };
@@ -50,19 +50,37 @@ export interface Order {
   cancelRequested?: boolean;
   cancellation?: { reason: CancellationReason; detail: string; refunded: boolean };
   failure?: { detail: string };
-  notifications: { channel: string; recipient: string }[];
+  notifications: { channel: string; recipient: Sealed<string> }[];
+}
+
+/** An order as the API shows it to its tenant: the customer's contact and the recipients opened. */
+export type OrderDetails = Omit<Order, 'contact' | 'notifications'> &
+  CustomerContact & { notifications: { channel: string; recipient: string }[] };
+
+/** Opens what the order keeps sealed, for the tenant's API. */
+export function revealOrder(order: Order, cipher: PiiCipher): OrderDetails {
+  const { contact, notifications, ...rest } = order;
+  return {
+    ...rest,
+    ...cipher.open(contact),
+    notifications: notifications.map(({ channel, recipient }) => ({
+      channel,
+      recipient: cipher.open(recipient),
+    })),
+  };
 }
 
 /** Applies one event to an order; `null` before `order.created`. Pure, so it works for any store. */
 export function evolveOrder(order: Order | null, event: ShopEvent): Order | null {
   if (event.type === 'order.created') {
-    const { orderId, paymentToken: _token, ...rest } = event.data;
+    const { orderId, ...rest } = event.data;
     return { id: orderId, ...rest, status: 'pending', notifications: [] };
   }
   if (order === null) return null;
   switch (event.type) {
     case 'inventory.checked':
-      return event.data.inStock
+      // a check that lands after the order ended (cancelled meanwhile) changes nothing
+      return event.data.inStock || FINAL_ORDER_STATUSES.has(order.status)
         ? order
         : { ...order, status: 'backordered', backorder: { shortages: event.data.shortages } };
     case 'inventory.reserved':

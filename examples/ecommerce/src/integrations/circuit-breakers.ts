@@ -4,21 +4,28 @@ import type { Registry } from 'prom-client';
 import type { ShopConfig } from '../config/shop-config';
 import { PaymentDeclinedError } from '../payments/payment-gateway.client';
 import { ShipmentRejectedError } from '../shipping/carrier.client';
+import { RateLimitedError, ServiceRefusedError } from './http-json';
 
 /** The shop's circuit breakers, by the service they protect. */
 export const BREAKERS = { paymentGateway: 'payment-gateway', carrier: 'carrier' } as const;
 
-const declined = (error: unknown) => error instanceof PaymentDeclinedError;
-const refused = (error: unknown) => error instanceof ShipmentRejectedError;
+/** Answers that retrying the same request can never change: a business refusal, or a refused request. */
+const declined = (error: unknown) =>
+  error instanceof PaymentDeclinedError || error instanceof ServiceRefusedError;
+const refused = (error: unknown) =>
+  error instanceof ShipmentRejectedError || error instanceof ServiceRefusedError;
+/** A `429`: the service is well and asks us to slow down; the saga waits its `Retry-After`. */
+const limited = (error: unknown) => error instanceof RateLimitedError;
 
 /**
  * The options of `CircuitBreakerModule`: a breaker for the payment gateway and one for the
  * carrier, open for `BREAKER_OPEN_MS` once half of the last 10 calls (at least 5) failed, with the
  * shared Redis state of every instance of the shop when `REDIS_URL` is set.
  *
- * A card decline or a refused address is the service answering, not the service failing: it does
- * not count against the breaker, and it is permanent (inside Inngest it becomes
- * `NonRetriableError`; see `businessError`).
+ * What counts against a breaker is the service failing: a `5xx`, a broken connection, a timeout.
+ * The service answering is not: a card decline, a refused address or another refused request
+ * (`4xx`) is permanent (inside Inngest it becomes `NonRetriableError`; see `businessError`), and a
+ * `429` is the service limiting us, retried after its `Retry-After` by the saga.
  */
 export function circuitBreakerOptions(
   config: Pick<ShopConfig, 'breakerOpenMs' | 'httpTimeoutMs' | 'breakerKeyPrefix'>,
@@ -46,15 +53,18 @@ export function circuitBreakerOptions(
       timeoutMs: config.httpTimeoutMs,
     },
     breakers: {
-      [BREAKERS.paymentGateway]: { isFailure: (error) => !declined(error), isPermanent: declined },
-      [BREAKERS.carrier]: { isFailure: (error) => !refused(error), isPermanent: refused },
+      [BREAKERS.paymentGateway]: {
+        isFailure: (error) => !declined(error) && !limited(error),
+        isPermanent: declined,
+      },
+      [BREAKERS.carrier]: { isFailure: (error) => !refused(error) && !limited(error), isPermanent: refused },
     },
   };
 }
 
 /**
  * The business error a call through a breaker failed with. Inside an Inngest function the breaker
- * hands a permanent error (a decline, a refused shipment) over as Inngest's `NonRetriableError`,
+ * hands a permanent error (a decline, a refused shipment or request) over as Inngest's `NonRetriableError`,
  * with the error as its `cause`, so that Inngest stops retrying; code that branches on the
  * business error (and the saga, which names the cancellation reason after it) takes it out here.
  * Matched by name, as the wrapper may come from another copy of `inngest`.

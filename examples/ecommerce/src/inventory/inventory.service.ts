@@ -58,13 +58,31 @@ export class InventoryService {
 
   /** The lines that cannot be served from stock right now (empty when all can). */
   async shortages(tenantId: string, lines: StockLine[]): Promise<Shortage[]> {
-    const shortages: Shortage[] = [];
-    for (const line of lines) {
-      const available = (await this.level(tenantId, line.productId))?.available ?? 0;
-      if (available < line.quantity)
-        shortages.push({ productId: line.productId, requested: line.quantity, available });
-    }
+    const [shortages] = await this.shortagesOfEach(tenantId, [lines]);
     return shortages;
+  }
+
+  /**
+   * `shortages` of many orders of the tenant, read with one query: each order's shortages, in the
+   * order given. Every order is checked against the same stock, as if it came alone: the check is a
+   * snapshot, and the reservation (`reserve`) is what guarantees the stock.
+   */
+  async shortagesOfEach(tenantId: string, orders: StockLine[][]): Promise<Shortage[][]> {
+    const productIds = [...new Set(orders.flatMap((lines) => lines.map((line) => line.productId)))];
+    const rows = await this.db.query<{ product_id: string; available: number }>(
+      'SELECT product_id, available FROM stock WHERE tenant_id = $1 AND product_id = ANY($2::text[])',
+      [tenantId, productIds],
+    );
+    const available = new Map(rows.map((row) => [row.product_id, row.available]));
+    return orders.map((lines) =>
+      lines
+        .map((line) => ({
+          productId: line.productId,
+          requested: line.quantity,
+          available: available.get(line.productId) ?? 0,
+        }))
+        .filter((line) => line.available < line.requested),
+    );
   }
 
   /**

@@ -68,7 +68,8 @@ export class LoggingSender implements NotificationSender {
       this.channel === 'sms'
         ? (notification.phone ?? notification.email)
         : `customer-app:${notification.email}`;
-    this.logger.debug(`${recipient}: ${notification.subject}`);
+    // The recipient is the customer's phone or email: never in a log.
+    this.logger.debug(`order ${notification.orderId}: ${notification.subject}`);
     return { recipient };
   }
 }

@@ -10,6 +10,7 @@ import { ShopMetrics } from '../metrics/shop-metrics';
 import { NotificationsService } from '../notifications/notifications.service';
 import { PaymentDeclinedError } from '../payments/payment-gateway.client';
 import { PaymentsService } from '../payments/payments.service';
+import { PiiCipher } from '../privacy/pii-cipher';
 import { ShippingService } from '../shipping/shipping.service';
 import { TenantRegistry } from '../tenancy/tenant.registry';
 import { OrdersRepository } from './orders.repository';
@@ -78,6 +79,7 @@ export class OrderSteps {
     private readonly notifications: NotificationsService,
     private readonly experiments: ExperimentsService,
     private readonly tenants: TenantRegistry,
+    private readonly cipher: PiiCipher,
     private readonly inngest: InngestService,
     private readonly metrics: ShopMetrics,
   ) {}
@@ -191,7 +193,6 @@ export class OrderSteps {
         orderId: order.orderId,
         amount: order.total,
         currency: order.currency,
-        token: order.paymentToken,
       });
       await this.record(order, {
         type: 'payment.processed',
@@ -252,7 +253,8 @@ export class OrderSteps {
 
   /** Creates the carrier's label. @throws ShipmentRejectedError for an undeliverable address. */
   async prepareShipment(order: PlacedOrder): Promise<{ shipmentId: string; trackingNumber: string }> {
-    const shipment = await unwrapped(this.shipping.prepare(order.orderId, order.shippingAddress));
+    const { shippingAddress } = this.cipher.open(order.contact);
+    const shipment = await unwrapped(this.shipping.prepare(order.orderId, shippingAddress));
     await this.record(order, {
       type: 'shipping.prepared',
       data: {
@@ -296,10 +298,11 @@ export class OrderSteps {
   async notify(order: PlacedOrder, channel: NotificationChannel): Promise<{ sent: boolean }> {
     if (!this.tenant(order).notificationChannels.includes(channel)) return { sent: false };
     const trackingNumber = (await this.current(order)).shipment?.trackingNumber ?? '';
+    const { email, phone } = this.cipher.open(order.contact);
     const { recipient } = await this.notifications.send(channel, {
       orderId: order.orderId,
-      email: order.email,
-      phone: order.phone,
+      email,
+      phone,
       subject: `Your order ${order.orderId} has shipped`,
       text: `Good news: your order ${order.orderId} is on its way. Tracking number: ${trackingNumber}.`,
     });
@@ -307,7 +310,12 @@ export class OrderSteps {
       order,
       {
         type: 'notification.sent',
-        data: { orderId: order.orderId, tenantId: order.tenantId, channel, recipient },
+        data: {
+          orderId: order.orderId,
+          tenantId: order.tenantId,
+          channel,
+          recipient: this.cipher.seal(recipient),
+        },
       },
       `:${channel}`,
     );

@@ -1,9 +1,8 @@
 import { Compensate, Saga, type SagaContext, SagaStep } from '@sagaline/saga';
 import type { NotificationChannel } from '../config/tenants';
 import { OutOfStockError } from '../inventory/inventory.errors';
-import { ShipmentRejectedError } from '../shipping/carrier.client';
 import { CANCEL_ORDER, OrderSteps, type PlacedOrder, TENANT_OF_THE_ORDER } from './order-steps';
-import { SHARED_STEPS, THROUGH_A_BREAKER } from './saga-step-options';
+import { SHARED_STEPS, SHIPPING_STEPS } from './saga-step-options';
 
 type OrderContext = SagaContext<PlacedOrder>;
 
@@ -61,21 +60,17 @@ export class OrderSaga {
     return this.steps.confirm(event.data);
   }
 
-  /** An undeliverable address is final; a carrier that is down is waited for. */
-  @SagaStep('prepare-shipment', {
-    isPermanent: (error) => error instanceof ShipmentRejectedError,
-    retry: THROUGH_A_BREAKER,
-  })
+  @SagaStep('prepare-shipment', SHIPPING_STEPS.prepareShipment)
   prepareShipment({ event }: OrderContext) {
     return this.steps.prepareShipment(event.data);
   }
 
-  @Compensate('prepare-shipment', { retry: THROUGH_A_BREAKER })
+  @Compensate('prepare-shipment', SHIPPING_STEPS.voidLabel)
   voidLabel({ event }: OrderContext) {
     return this.steps.cancelShipment(event.data);
   }
 
-  @SagaStep('dispatch-shipment', { pivot: true, retry: THROUGH_A_BREAKER })
+  @SagaStep('dispatch-shipment', SHIPPING_STEPS.dispatch)
   dispatch({ event }: OrderContext) {
     return this.steps.dispatch(event.data);
   }

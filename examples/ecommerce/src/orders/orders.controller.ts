@@ -12,9 +12,12 @@ import {
 import { IDEMPOTENCY_HEADER, Idempotent } from '../common/idempotency.interceptor';
 import type { TenantConfig } from '../config/tenants';
 import { CurrentTenant } from '../tenancy/tenant.guard';
+import { BulkOrdersService } from './bulk-orders.service';
 import { OrderCancellation } from './order-cancellation';
 import { toOrderRequest } from './order-request';
 import {
+  type BulkPlaceOrdersBody,
+  bulkPlaceOrdersSchema,
   type ListOrdersQuery,
   listOrdersSchema,
   type PlaceOrderBody,
@@ -27,6 +30,7 @@ export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly cancellation: OrderCancellation,
+    private readonly bulk: BulkOrdersService,
   ) {}
 
   /**
@@ -42,6 +46,22 @@ export class OrdersController {
     @Headers(IDEMPOTENCY_HEADER) idempotencyKey?: string,
   ) {
     return this.orders.place(tenant, toOrderRequest(tenant, body), idempotencyKey);
+  }
+
+  /**
+   * Accepts up to 100 orders at once (`bulkPlaceOrdersSchema`), all or none: one invalid order
+   * refuses the bulk with 400 naming `orders.<index>.<field>`, and nothing is stored. 202 with the
+   * orders' ids in request order; an `Idempotency-Key` covers the whole bulk.
+   */
+  @Post('bulk')
+  @HttpCode(202)
+  @UseInterceptors(Idempotent)
+  placeBulk(
+    @CurrentTenant() tenant: TenantConfig,
+    @Body({ schema: bulkPlaceOrdersSchema }) body: BulkPlaceOrdersBody,
+    @Headers(IDEMPOTENCY_HEADER) idempotencyKey?: string,
+  ) {
+    return this.bulk.placeAll(tenant, body.orders, idempotencyKey);
   }
 
   @Get()

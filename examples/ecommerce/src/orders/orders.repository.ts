@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventStore } from '@sagaline/event-store';
+import { EventStore, WrongExpectedVersionError } from '@sagaline/event-store';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
 import type { ShopEvent } from '../domain/events';
-import { evolveOrder, type Order, type OrderStatus } from '../domain/order';
+import { evolveOrder, FINAL_ORDER_STATUSES, type Order, type OrderStatus } from '../domain/order';
 import { orderInngestStream, orderStream } from '../events/shop-event-store';
-import { enqueue } from '../outbox/outbox';
+import { enqueue, type OutboxEvent } from '../outbox/outbox';
+import { PaymentTokenVault } from '../privacy/payment-token-vault';
 
 /** One event in an order's history. */
 export interface HistoryEntry {
@@ -55,6 +56,7 @@ export class OrdersRepository {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     private readonly store: EventStore,
+    private readonly tokens: PaymentTokenVault,
   ) {}
 
   /**
@@ -64,7 +66,7 @@ export class OrdersRepository {
    */
   async create(
     event: Extract<ShopEvent, { type: 'order.created' }>,
-    outgoing: { eventId: string },
+    outgoing: { eventId: string; paymentToken: string },
     idempotencyKey?: string,
   ): Promise<{ order: Order; created: boolean }> {
     const order = evolveOrder(null, event) as Order;
@@ -94,6 +96,7 @@ export class OrdersRepository {
         );
         return { order: existing.document, created: false };
       }
+      await this.tokens.keep(tx, order.tenantId, order.id, outgoing.paymentToken);
       await enqueue(tx, {
         id: outgoing.eventId,
         tenantId: order.tenantId,
@@ -107,14 +110,20 @@ export class OrdersRepository {
 
   /** Records an event of an order once; resolves with the order as it is afterwards. */
   async apply(tenantId: string, orderId: string, event: ShopEvent, eventId: string): Promise<Order> {
-    await this.store.appendToStream(
-      orderStream(orderId),
-      [{ id: eventId, type: event.type, data: event.data }],
-      {
+    const append = () =>
+      this.store.appendToStream(orderStream(orderId), [{ id: eventId, type: event.type, data: event.data }], {
         tenantId,
         expectedVersion: 'stream_exists',
-      },
-    );
+      });
+    try {
+      await append();
+    } catch (error) {
+      // The relay has not recorded the order's creation yet (a cancellation right after the
+      // order was placed): record it from the outbox first, as the relay would, and go on.
+      if (!(error instanceof WrongExpectedVersionError) || error.actual !== 0) throw error;
+      if (!(await this.recordCreationFromOutbox(tenantId, orderId))) throw error;
+      await append();
+    }
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<{ document: Order; applied: string[] }>(
         'SELECT document, applied FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
@@ -128,8 +137,25 @@ export class OrdersRepository {
          WHERE tenant_id = $1 AND id = $2`,
         [tenantId, orderId, JSON.stringify(order), order.status, JSON.stringify([eventId])],
       );
+      // An order that ended will never be charged: its card token goes with it.
+      if (FINAL_ORDER_STATUSES.has(order.status)) await this.tokens.forget(tenantId, orderId, tx);
       return order;
     });
+  }
+
+  /** Appends the order's `order.created` from its outbox row; false when the outbox holds none. */
+  private async recordCreationFromOutbox(tenantId: string, orderId: string): Promise<boolean> {
+    const [row] = await this.db.query<{ data: Record<string, unknown>; history: OutboxEvent['history'] }>(
+      `SELECT data, history FROM outbox WHERE tenant_id = $1 AND history->>'streamId' = $2`,
+      [tenantId, orderStream(orderId)],
+    );
+    if (!row?.history) return false;
+    await this.store.appendToStream(
+      row.history.streamId,
+      [{ id: row.history.eventId, type: row.history.type, data: row.data }],
+      { tenantId },
+    );
+    return true;
   }
 
   /** The order, or undefined when this tenant has no such order. */

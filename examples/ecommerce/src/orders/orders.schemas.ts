@@ -72,6 +72,21 @@ export const placeOrderSchema = z
   });
 export type PlaceOrderBody = z.infer<typeof placeOrderSchema>;
 
+/** The most orders one `POST /orders/bulk` may hold. */
+export const MAX_BULK_ORDERS = 100;
+
+/**
+ * `POST /orders/bulk`: up to `MAX_BULK_ORDERS` orders, each a `POST /orders` body of either
+ * spelling; a field error names the order by its index (`orders.3.items.0.quantity`).
+ */
+export const bulkPlaceOrdersSchema = z.strictObject({
+  orders: z
+    .array(placeOrderSchema)
+    .min(1, 'a bulk needs at least one order')
+    .max(MAX_BULK_ORDERS, `a bulk holds at most ${MAX_BULK_ORDERS} orders; split it into several requests`),
+});
+export type BulkPlaceOrdersBody = z.infer<typeof bulkPlaceOrdersSchema>;
+
 /**
  * The order as `OrdersService.place` takes it: complete, one line per product (lines of the same
  * product merged), no client prices.

@@ -3,10 +3,11 @@ import { ulid } from 'ulidx';
 import { type FieldError, InvalidInputException } from '../common/validation';
 import type { TenantConfig } from '../config/tenants';
 import type { OrderLine, ShopEvents } from '../domain/events';
-import type { Order } from '../domain/order';
+import { type Order, type OrderDetails, revealOrder } from '../domain/order';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { ShopMetrics } from '../metrics/shop-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { PiiCipher } from '../privacy/pii-cipher';
 import {
   type HistoryEntry,
   type InngestEventEntry,
@@ -34,6 +35,7 @@ export class OrdersService {
   constructor(
     private readonly orders: OrdersRepository,
     private readonly outbox: OutboxRelay,
+    private readonly cipher: PiiCipher,
     private readonly experiments: ExperimentsService,
     private readonly metrics: ShopMetrics,
   ) {}
@@ -45,7 +47,11 @@ export class OrdersService {
    * the next moment. With an idempotency key, a retry resolves with the order stored the first time.
    * @throws InvalidInputException naming unknown products.
    */
-  async place(tenant: TenantConfig, request: CreateOrderRequest, idempotencyKey?: string): Promise<Order> {
+  async place(
+    tenant: TenantConfig,
+    request: CreateOrderRequest,
+    idempotencyKey?: string,
+  ): Promise<OrderDetails> {
     const lines = this.price(tenant, request.items);
     const orderId = `ord_${ulid()}`;
     const variant = await this.experiments.expose(tenant.id, request.customerId);
@@ -53,26 +59,27 @@ export class OrdersService {
       orderId,
       tenantId: tenant.id,
       customerId: request.customerId,
-      email: request.email,
-      ...(request.phone ? { phone: request.phone } : {}),
+      contact: this.cipher.seal({
+        email: request.email,
+        ...(request.phone ? { phone: request.phone } : {}),
+        shippingAddress: request.shippingAddress,
+      }),
       lines,
       total: lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0),
       currency: tenant.currency,
-      paymentToken: request.paymentToken,
-      shippingAddress: request.shippingAddress,
       variant,
       placedAt: new Date().toISOString(),
     };
     const { order, created } = await this.orders.create(
       { type: 'order.created', data },
-      { eventId: orderCreatedEventId(orderId) },
+      { eventId: orderCreatedEventId(orderId), paymentToken: request.paymentToken },
       idempotencyKey,
     );
     if (created) {
       this.outbox.wake();
       this.metrics.ordersPlaced.inc({ tenant: tenant.id });
     }
-    return order;
+    return revealOrder(order, this.cipher);
   }
 
   /** The order as the read model has it, without its history. @throws OrderNotFoundError */
@@ -82,22 +89,33 @@ export class OrdersService {
     return order;
   }
 
-  /** The order with its event history from the event store. @throws OrderNotFoundError */
+  /**
+   * The order, its contact opened for the tenant, with its event history from the event store.
+   * @throws OrderNotFoundError
+   */
   async get(
     tenantId: string,
     orderId: string,
-  ): Promise<{ order: Order; history: HistoryEntry[]; inngestEvents: InngestEventEntry[] }> {
+  ): Promise<{ order: OrderDetails; history: HistoryEntry[]; inngestEvents: InngestEventEntry[] }> {
     const order = await this.find(tenantId, orderId);
     const [history, inngestEvents] = await Promise.all([
       this.orders.history(tenantId, orderId),
       this.orders.inngestEvents(tenantId, orderId),
     ]);
-    return { order, history, inngestEvents };
+    return {
+      order: revealOrder(order, this.cipher),
+      history: history.map((entry) => ({ ...entry, data: this.cipher.revealAll(entry.data) })),
+      inngestEvents,
+    };
   }
 
-  /** A page of the tenant's orders. */
-  list(tenantId: string, filter: OrderFilter): Promise<OrderPage> {
-    return this.orders.list(tenantId, filter);
+  /** A page of the tenant's orders, their contacts opened. */
+  async list(
+    tenantId: string,
+    filter: OrderFilter,
+  ): Promise<{ items: OrderDetails[]; nextCursor: string | null }> {
+    const page: OrderPage = await this.orders.list(tenantId, filter);
+    return { ...page, items: page.items.map((order) => revealOrder(order, this.cipher)) };
   }
 
   private price(tenant: TenantConfig, items: CreateOrderRequest['items']): OrderLine[] {

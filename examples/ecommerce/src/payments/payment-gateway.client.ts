@@ -1,5 +1,7 @@
 import type { CircuitBreaker } from '@sagaline/circuit-breaker';
-import { requestJson } from '../integrations/http-json';
+import { type JsonResponse, refusedError, requestJson } from '../integrations/http-json';
+
+const SERVICE = 'The payment gateway';
 
 /** A successful charge. */
 export interface Charge {
@@ -11,6 +13,7 @@ export interface Charge {
 /**
  * The gateway refused the payment (card declined, invalid token): a business outcome, final for
  * this order, and no sign that the gateway is unwell, so it does not count against its breaker.
+ * Any other `4xx` is a `ServiceRefusedError`, also final; a `429` is a `RateLimitedError`.
  */
 export class PaymentDeclinedError extends Error {
   readonly code = 'PAYMENT_DECLINED';
@@ -55,21 +58,18 @@ export class PaymentGatewayClient {
     idempotencyKey: string;
   }): Promise<Charge> {
     return this.breaker.execute(async (signal) => {
-      const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/charges`, {
+      const response = await requestJson(SERVICE, `${this.baseUrl}/v1/charges`, {
         method: 'POST',
         body: { amount: request.amount, currency: request.currency, source: request.token },
         idempotencyKey: request.idempotencyKey,
         signal,
       });
+      const { status, body } = response;
       if (status === 201 || status === 200)
         return { id: body.id, amount: body.amount, currency: body.currency };
-      if (status >= 400 && status < 500) {
-        throw new PaymentDeclinedError(
-          body?.error?.code ?? `http_${status}`,
-          body?.error?.message ?? 'no detail',
-        );
-      }
-      throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
+      if (isCardRefusal(response))
+        throw new PaymentDeclinedError(body.error.code, body.error.message ?? 'no detail');
+      throw failure(response);
     });
   }
 
@@ -79,15 +79,32 @@ export class PaymentGatewayClient {
     idempotencyKey: string;
   }): Promise<{ id: string; amount: number } | null> {
     return this.breaker.execute(async (signal) => {
-      const { status, body } = await requestJson('The payment gateway', `${this.baseUrl}/v1/refunds`, {
+      const response = await requestJson(SERVICE, `${this.baseUrl}/v1/refunds`, {
         method: 'POST',
         body: { charge: request.chargeId },
         idempotencyKey: request.idempotencyKey,
         signal,
       });
+      const { status, body } = response;
       if (status === 201 || status === 200) return { id: body.id, amount: body.amount };
       if (body?.error?.code === 'charge_already_refunded') return null;
-      throw new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
+      throw failure(response);
     });
   }
+}
+
+/**
+ * A refusal of the card rather than of the request: Stripe's `card_error` type (a `402` such as
+ * `card_declined`), or a card token the gateway does not know.
+ */
+function isCardRefusal({ status, body }: JsonResponse): boolean {
+  if (status < 400 || status >= 500 || typeof body?.error?.code !== 'string') return false;
+  return body.error.type === 'card_error' || body.error.code === 'token_invalid';
+}
+
+/** A `4xx` is the gateway refusing the request (final); anything else, the gateway failing (retried). */
+function failure(response: JsonResponse): Error {
+  const { status, body } = response;
+  if (status >= 400 && status < 500) return refusedError(SERVICE, response);
+  return new PaymentGatewayError(status, body?.error?.message ?? 'no detail');
 }

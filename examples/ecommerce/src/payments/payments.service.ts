@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CircuitBreakerService } from '@sagaline/circuit-breaker';
 import { SHOP_SETTINGS, type ShopSettings } from '../config/shop-config.provider';
 import { BREAKERS, businessError } from '../integrations/circuit-breakers';
+import { PaymentTokenVault } from '../privacy/payment-token-vault';
 import { PaymentDeclinedError, PaymentGatewayClient } from './payment-gateway.client';
 import { type Payment, PaymentsRepository } from './payments.repository';
 
@@ -14,6 +15,18 @@ export class PaymentNotFoundError extends Error {
   }
 }
 
+/**
+ * The order's card token is no longer kept (the gateway answered a charge before, or the order
+ * ended): there is nothing to charge it with. Final.
+ */
+export class PaymentTokenGoneError extends Error {
+  readonly code = 'PAYMENT_TOKEN_GONE';
+  constructor(readonly paymentId: string) {
+    super(`The card token for payment "${paymentId}" is no longer kept; the customer must pay again.`);
+    this.name = 'PaymentTokenGoneError';
+  }
+}
+
 /** What to charge. */
 export interface ChargeRequest {
   paymentId: string;
@@ -21,7 +34,8 @@ export interface ChargeRequest {
   orderId: string | null;
   amount: number;
   currency: string;
-  token: string;
+  /** The card token; for an order, taken from the `PaymentTokenVault` when not given. */
+  token?: string;
 }
 
 /**
@@ -36,6 +50,7 @@ export class PaymentsService {
   constructor(
     @Inject(SHOP_SETTINGS) settings: ShopSettings,
     private readonly payments: PaymentsRepository,
+    private readonly tokens: PaymentTokenVault,
     breakers: CircuitBreakerService,
   ) {
     this.gateway = new PaymentGatewayClient(
@@ -53,7 +68,11 @@ export class PaymentsService {
    */
   async charge(request: ChargeRequest): Promise<Payment> {
     const existing = await this.payments.find(request.tenantId, request.paymentId);
-    if (existing && existing.status !== 'failed') return existing;
+    if (existing && existing.status !== 'failed') {
+      await this.forgetToken(request);
+      return existing;
+    }
+    const token = request.token ?? (await this.tokenOf(request));
     const base = {
       id: request.paymentId,
       tenantId: request.tenantId,
@@ -66,10 +85,12 @@ export class PaymentsService {
       const charge = await this.gateway.charge({
         amount: request.amount,
         currency: request.currency,
-        token: request.token,
+        token,
         idempotencyKey: request.paymentId,
       });
-      return await this.payments.save({ ...base, status: 'processed', chargeId: charge.id });
+      const saved = await this.payments.save({ ...base, status: 'processed', chargeId: charge.id });
+      await this.forgetToken(request);
+      return saved;
     } catch (error) {
       const declined = businessError(error);
       if (declined instanceof PaymentDeclinedError) {
@@ -78,9 +99,22 @@ export class PaymentsService {
           status: 'failed',
           failure: { code: declined.declineCode, detail: declined.detail },
         });
+        await this.forgetToken(request);
       }
       throw error;
     }
+  }
+
+  /** The order's card token from the vault. @throws PaymentTokenGoneError once it was forgotten. */
+  private async tokenOf(request: ChargeRequest): Promise<string> {
+    const token = request.orderId ? await this.tokens.find(request.tenantId, request.orderId) : undefined;
+    if (token === undefined) throw new PaymentTokenGoneError(request.paymentId);
+    return token;
+  }
+
+  /** Once the gateway has answered the charge, the card token is kept no longer. */
+  private async forgetToken(request: ChargeRequest): Promise<void> {
+    if (request.orderId) await this.tokens.forget(request.tenantId, request.orderId);
   }
 
   /** Refunds a processed payment; refunding twice, or a payment never taken, changes nothing. */

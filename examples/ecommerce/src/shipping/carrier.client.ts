@@ -1,6 +1,8 @@
 import type { CircuitBreaker } from '@sagaline/circuit-breaker';
 import type { ShippingAddress } from '../domain/events';
-import { type JsonResponse, requestJson } from '../integrations/http-json';
+import { type JsonResponse, refusedError, requestJson } from '../integrations/http-json';
+
+const SERVICE = 'The carrier';
 
 /** A shipment label at the carrier. */
 export interface Shipment {
@@ -8,7 +10,11 @@ export interface Shipment {
   trackingNumber: string;
 }
 
-/** The carrier refused the shipment (e.g. an undeliverable address): permanent for this order. */
+/**
+ * The carrier refused to deliver to the address (`address_undeliverable`): a business outcome,
+ * permanent for this order. Any other `4xx` is a `ServiceRefusedError`, also permanent; a `429`
+ * is a `RateLimitedError`.
+ */
 export class ShipmentRejectedError extends Error {
   readonly code = 'SHIPMENT_REJECTED';
   constructor(
@@ -42,7 +48,7 @@ export class CarrierClient {
     private readonly breaker: Pick<CircuitBreaker, 'execute'>,
   ) {}
 
-  /** Posts through the breaker; `accept` turns the answer into the result or throws a refusal. */
+  /** Posts through the breaker; `accept` turns the answer into the result or throws `failure(response)`. */
   private post<T>(
     path: string,
     body: unknown,
@@ -50,14 +56,13 @@ export class CarrierClient {
     idempotencyKey?: string,
   ): Promise<T> {
     return this.breaker.execute(async (signal) => {
-      const response = await requestJson('The carrier', `${this.baseUrl}${path}`, {
+      const response = await requestJson(SERVICE, `${this.baseUrl}${path}`, {
         method: 'POST',
         body,
         idempotencyKey,
         signal,
       });
-      if (response.status >= 500)
-        throw new CarrierError(response.status, response.body?.error?.message ?? 'no detail');
+      if (response.status >= 500) throw failure(response);
       return accept(response);
     });
   }
@@ -67,9 +72,9 @@ export class CarrierClient {
     return this.post(
       '/v1/shipments',
       { reference: orderId, address },
-      ({ status, body }) => {
-        if (status !== 201 && status !== 200) throw refusal(status, body);
-        return { id: body.id, trackingNumber: body.trackingNumber };
+      (response) => {
+        if (response.status !== 201 && response.status !== 200) throw failure(response);
+        return { id: response.body.id, trackingNumber: response.body.trackingNumber };
       },
       `shipment-${orderId}`,
     );
@@ -77,22 +82,28 @@ export class CarrierClient {
 
   /** Hands the parcel to the carrier. */
   dispatch(shipmentId: string): Promise<void> {
-    return this.post(`/v1/shipments/${shipmentId}/dispatch`, {}, ({ status, body }) => {
-      if (status !== 200) throw refusal(status, body);
+    return this.post(`/v1/shipments/${shipmentId}/dispatch`, {}, (response) => {
+      if (response.status !== 200) throw failure(response);
     });
   }
 
   /** Voids a label that has not been dispatched; voiding twice is fine. */
   cancel(shipmentId: string): Promise<void> {
-    return this.post(`/v1/shipments/${shipmentId}/cancel`, {}, ({ status, body }) => {
-      if (status !== 200 && status !== 404) throw refusal(status, body);
+    return this.post(`/v1/shipments/${shipmentId}/cancel`, {}, (response) => {
+      if (response.status !== 200 && response.status !== 404) throw failure(response);
     });
   }
 }
 
-function refusal(status: number, body: any): ShipmentRejectedError {
-  return new ShipmentRejectedError(
-    body?.error?.code ?? `http_${status}`,
-    body?.error?.message ?? 'no detail',
-  );
+/**
+ * What an answer other than the expected one means: the address refused (a business outcome), the
+ * request refused (another `4xx`; neither is retried), or the carrier failing (retried).
+ */
+function failure(response: JsonResponse): Error {
+  const { status, body } = response;
+  if (status < 400 || status >= 500) return new CarrierError(status, body?.error?.message ?? 'no detail');
+  if (body?.error?.code === 'address_undeliverable') {
+    return new ShipmentRejectedError(body.error.code, body.error.message ?? 'no detail');
+  }
+  return refusedError(SERVICE, response);
 }

@@ -1,5 +1,7 @@
 import { EventStore } from '@sagaline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStepOutput } from '../../src/privacy/inngest-encryption';
+import { PiiCipher } from '../../src/privacy/pii-cipher';
 import { type Backend, orderBody, startTestShop, type TestShop, waitFor } from '../support/test-shop';
 
 describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on %s', (backend) => {
@@ -58,17 +60,20 @@ describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on
     const order = await shop.settled(id);
     const store = shop.app.get(EventStore);
 
-    // the history is the order's stream, as stored: versions 1..n, ids derived from the order
+    // the history is the order's stream, as stored (the customer's data sealed there, opened for
+    // the tenant): versions 1..n, ids derived from the order
     const stream = await store.readStream(`order-${id}`, { tenantId: 'acme' });
+    const cipher = shop.app.get(PiiCipher);
     expect(order.history).toEqual(
       stream.events.map((event) => ({
         id: event.id,
         type: event.type,
         version: event.streamVersion,
         at: event.timestamp.toISOString(),
-        data: event.data,
+        data: cipher.revealAll(event.data),
       })),
     );
+    expect(JSON.stringify(stream.events)).not.toContain(order.email);
     expect(order.history.map((event) => event.version)).toEqual(order.history.map((_, i) => i + 1));
     expect(stream.events[0]).toMatchObject({ id: `${id}:order.created`, type: 'order.created' });
     // another tenant sees none of it
@@ -231,7 +236,7 @@ describe.each<Backend>(['pglite', 'postgres'])('the order workflows over HTTP on
       const run = runs.find((candidate) => (candidate.event.data as { orderId: string }).orderId === id);
       return (run?.timeline ?? [])
         .filter((step) => /^charge-payment(#\d+)?$/.test(step.name))
-        .map((step) => step.output as { ok: boolean; name?: string })
+        .map((step) => openStepOutput(shop.app.get(PiiCipher), step.output) as { ok: boolean; name?: string })
         .filter((attempt) => !attempt.ok)
         .map((attempt) => attempt.name);
     });

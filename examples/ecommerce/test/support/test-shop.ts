@@ -7,7 +7,7 @@ import { INNGEST_EMBEDDED_ENGINE } from '@sagaline/nestjs-inngest';
 import pg from 'pg';
 import { type RunningShop, startShop } from '../../src/bootstrap';
 import { loadShopConfig } from '../../src/config/shop-config';
-import { FINAL_ORDER_STATUSES, type Order } from '../../src/domain/order';
+import { FINAL_ORDER_STATUSES, type OrderDetails } from '../../src/domain/order';
 import type { OrderSagaView } from '../../src/orders/order-cancellation';
 import type { HistoryEntry, InngestEventEntry } from '../../src/orders/orders.repository';
 import { controlSimulator, type FaultSettings } from '../../src/simulators';
@@ -22,7 +22,7 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export type Backend = 'pglite' | 'postgres';
 
 /** An order as `GET /orders/:id` shows it: the order, its sagas and its history. */
-export type OrderView = Order & {
+export type OrderView = OrderDetails & {
   history: HistoryEntry[];
   inngestEvents: InngestEventEntry[];
   sagas: OrderSagaView[];

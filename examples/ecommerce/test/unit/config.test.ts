@@ -80,4 +80,54 @@ describe('loadShopConfig', () => {
     }).tenants;
     expect(tenant.customers).toEqual([]);
   });
+
+  it("alerts through the simulators' sink, and calls a saga stalled after 10 min, scanning every minute, by default", () => {
+    expect(loadShopConfig({})).toMatchObject({
+      alertWebhookUrl: undefined,
+      alertWebhookTimeoutMs: 5_000,
+      sagaStallAfterMs: 600_000,
+      sagaStallScan: '* * * * *',
+    });
+  });
+
+  it('reads the alert webhook, its timeout, the stall time and the scan schedule', () => {
+    expect(
+      loadShopConfig({
+        ALERT_WEBHOOK_URL: 'https://alerts.example.com/hooks/shop',
+        ALERT_WEBHOOK_TIMEOUT_MS: '1500',
+        SAGA_STALL_AFTER: '90s',
+        SAGA_STALL_SCAN: 'TZ=Europe/Paris 0,30 * * * * *',
+      }),
+    ).toMatchObject({
+      alertWebhookUrl: 'https://alerts.example.com/hooks/shop',
+      alertWebhookTimeoutMs: 1_500,
+      sagaStallAfterMs: 90_000,
+      sagaStallScan: 'TZ=Europe/Paris 0,30 * * * * *',
+    });
+    expect(loadShopConfig({ ALERT_WEBHOOK_URL: '' }).alertWebhookUrl).toBeUndefined();
+  });
+
+  it('refuses an alert webhook that is not an http(s) URL, a stall time without a unit and a schedule that is no cron', () => {
+    try {
+      loadShopConfig({
+        ALERT_WEBHOOK_URL: 'mailto:ops@example.com',
+        SAGA_STALL_AFTER: '10',
+        SAGA_STALL_SCAN: 'every minute',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ShopConfigError).issues).toEqual([
+        {
+          variable: 'ALERT_WEBHOOK_URL',
+          message: 'use an http(s) URL, e.g. https://alerts.example.com/hooks/shop',
+        },
+        { variable: 'SAGA_STALL_AFTER', message: 'use a number and a unit, e.g. 30s, 10m, 1h' },
+        {
+          variable: 'SAGA_STALL_SCAN',
+          message:
+            'use a cron expression of 5 fields, or 6 with seconds first, e.g. `* * * * *` (every minute)',
+        },
+      ]);
+    }
+  });
 });
