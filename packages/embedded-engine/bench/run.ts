@@ -1,11 +1,22 @@
-// The engine's cost: a five-step function run end to end through the real serve endpoint, in both
-// protocol modes. "Engine overhead per step" compares each run with a bare driver that sends the
-// same Call Requests back to back with no engine at all (the floor any executor pays). A second
-// table shows what durability costs: the same runs on the memory store (nothing to store) and on
-// the PGlite and PostgreSQL stores, where every transition is stored before the next request.
+// The engine's cost, each row beside its floor, in one process:
+//
+// 1. Each extra step: a run of an 11-step function minus a run of a 1-step function, divided by
+//    10 (runs one after another), beside one localhost `fetch` round trip to a bare `node:http`
+//    server; for a durable store, plus one durable write of a step through the bare driver.
+// 2. 10-step runs with 100 in flight: completed runs per second, beside a bare driver that sends
+//    the same signed Call Requests to the same serve endpoint with no engine (the SDK's checkpoints
+//    answered at once, nothing stored).
+//
+// Rows: the binding's Nest app on each store (its Inngest client calls the engine over loopback
+// HTTP), and an app whose client is given `fetch: engine.fetch` (no Nest), whose events and
+// checkpoints reach the engine in-process. Every row takes its turn round after round (medians of
+// BENCH_ROUNDS), so that a machine that speeds up or slows down weighs on every row alike; CPU
+// time (this process, all threads) is printed beside wall time, since this machine is shared.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
@@ -17,196 +28,456 @@ import {
   InngestModule,
   InngestService,
 } from '@sagaline/nestjs-inngest';
+import { Inngest } from 'inngest';
+import { serve } from 'inngest/node';
 import pg from 'pg';
-import { type EmbeddedEngine, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
+import { EmbeddedEngine, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
 import { signRequestBody } from '../src/security/keys';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 300);
-const CONCURRENCY = 8;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SEQUENTIAL_RUNS = Number(process.env.BENCH_SEQUENTIAL_RUNS ?? 60);
+const CONCURRENT_RUNS = Number(process.env.BENCH_CONCURRENT_RUNS ?? 400);
+const IN_FLIGHT = 100;
+const LONG_STEPS = 11;
+const THROUGHPUT_STEPS = 10;
+const ONLY = process.env.BENCH_ONLY; // 'steps' | 'throughput'
+const STORES = (
+  process.env.BENCH_STORES ?? 'memory,pglite,postgres,memory-in-process,postgres-in-process'
+).split(',');
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Targets of the issue this bench answers (per-step ratio to a fetch, runs/s). */
+const TARGETS: Record<string, { perStep?: number; runsPerSecond?: number }> = {
+  memory: { perStep: 1, runsPerSecond: 150 },
+  postgres: { perStep: 1, runsPerSecond: 100 },
+  'memory-in-process': { perStep: 1, runsPerSecond: 150 },
+  'postgres-in-process': { perStep: 1, runsPerSecond: 100 },
+};
+
+const stepNames = (count: number) => Array.from({ length: count }, (_, i) => `step-${i + 1}`);
 
 @Injectable()
-class FiveSteps {
-  @InngestFunction({ id: 'five', triggers: { event: 'bench/five' } })
-  async five({ step }: InngestContext) {
+class BenchFunctions {
+  @InngestFunction({ id: 'one', triggers: { event: 'bench/one' } })
+  async one({ step }: InngestContext) {
+    return step.run('step-1', () => 1);
+  }
+
+  @InngestFunction({ id: 'long', triggers: { event: 'bench/long' } })
+  async long({ step }: InngestContext) {
     let total = 0;
-    for (const name of ['one', 'two', 'three', 'four', 'five']) total += await step.run(name, () => 1);
+    for (const name of stepNames(LONG_STEPS)) total += await step.run(name, () => 1);
+    return total;
+  }
+
+  @InngestFunction({ id: 'ten', triggers: { event: 'bench/ten' } })
+  async ten({ step }: InngestContext) {
+    let total = 0;
+    for (const name of stepNames(THROUGHPUT_STEPS)) total += await step.run(name, () => 1);
     return total;
   }
 }
 
-async function startApp(checkpointing: boolean, store?: RunStore) {
+/** An app under test: where its serve endpoint is, how it sends events, its engine. */
+interface Subject {
+  url: string;
+  send(event: { name: string; data: Record<string, unknown> }): Promise<{ ids: string[] }>;
+  engine: EmbeddedEngine;
+  close(): Promise<void>;
+}
+
+/** The Nest app of the binding: its Inngest client calls the engine over loopback HTTP. */
+async function startApp(store?: RunStore): Promise<Subject> {
   @Module({
-    imports: [
-      InngestModule.forRoot({ appId: 'bench', mode: 'embedded', embedded: { checkpointing, store } }),
-    ],
-    providers: [FiveSteps],
+    imports: [InngestModule.forRoot({ appId: 'bench', mode: 'embedded', embedded: { store } })],
+    providers: [BenchFunctions],
   })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: false, abortOnError: false });
   await app.listen(0, '127.0.0.1');
-  await app.get(InngestService).whenSynced();
+  const inngest = app.get(InngestService);
+  await inngest.whenSynced();
   return {
-    app,
     url: `${await app.getUrl()}/api/inngest`,
-    inngest: app.get(InngestService),
+    send: (event) => inngest.send(event),
     engine: app.get<EmbeddedEngine>(INNGEST_EMBEDDED_ENGINE),
+    close: () => app.close(),
   };
 }
 
-/** Latency of one run from send to completion, runs one after another. */
-async function latencies(subject: Awaited<ReturnType<typeof startApp>>, runs: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const { ids } = await subject.inngest.send({ name: 'bench/five', data: {} });
-    await subject.engine.waitForRun({ eventId: ids[0] });
-    times.push(performance.now() - started);
-  }
-  return times;
-}
-
-/** Completed runs per second with CONCURRENCY runs in flight. */
-async function throughput(subject: Awaited<ReturnType<typeof startApp>>, runs: number): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < runs) {
-        const { ids } = await subject.inngest.send({ name: 'bench/five', data: {} });
-        await subject.engine.waitForRun({ eventId: ids[0] }, 60_000);
-      }
-    }),
-  );
-  return runs / ((performance.now() - started) / 1000);
-}
-
-/** The floor: the same five steps driven by Call Requests sent back to back, no engine. */
-async function bareDriver(url: string, signingKey: string, runs: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const event = { name: 'bench/five', data: {}, id: randomUUID(), ts: Date.now() };
-    const steps: Record<string, unknown> = {};
-    for (;;) {
-      const request = {
-        event,
-        events: [event],
-        steps,
-        ctx: { run_id: event.id, attempt: 0, stack: { stack: Object.keys(steps), current: 0 } },
-        version: 2,
-      };
-      // Signed as the engine signs, so that the floor pays the same verification as the engine's runs.
-      const response = await fetch(`${url}?fnId=bench-five&stepId=step`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-inngest-signature': signRequestBody(request, signingKey),
-        },
-        body: JSON.stringify(request),
+/**
+ * The same functions with no Nest: an Inngest client given `fetch: engine.fetch`, so its events
+ * and checkpoints reach the engine in-process, served by `inngest/node`.
+ */
+async function startInProcessApp(store?: RunStore): Promise<Subject> {
+  const engine = await EmbeddedEngine.start({ store });
+  const client = new Inngest({
+    id: 'bench',
+    isDev: false,
+    baseUrl: engine.baseUrl,
+    signingKey: engine.signingKey,
+    eventKey: engine.eventKey,
+    fetch: engine.fetch,
+    logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} },
+  });
+  const steps = (id: string, count: number) =>
+    client.createFunction({ id, triggers: [{ event: `bench/${id}` }] }, async ({ step }) => {
+      let total = 0;
+      for (const name of stepNames(count)) total += await step.run(name, () => 1);
+      return total;
+    });
+  const functions = [steps('one', 1), steps('long', LONG_STEPS), steps('ten', THROUGHPUT_STEPS)];
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', serve({ client, functions, serveOrigin: origin, servePath: '/api/inngest' }));
+  await engine.syncApp(`${origin}/api/inngest`);
+  return {
+    url: `${origin}/api/inngest`,
+    send: (event) => client.send(event),
+    engine,
+    close: async () => {
+      await engine.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
       });
-      const body = (await response.json()) as Array<{ id: string; data: unknown }>;
-      if (response.status === 200) break;
-      for (const op of body) steps[op.id] = { data: op.data };
-    }
-    times.push(performance.now() - started);
-  }
-  return times;
+    },
+  };
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+/** One run, from `send()` to its stored completion. */
+async function runOnce(subject: Subject, name: string, timeoutMs = 60_000): Promise<void> {
+  const { ids } = await subject.send({ name, data: {} });
+  const run = await subject.engine.waitForRun({ eventId: ids[0] }, timeoutMs);
+  if (run.status !== 'completed') throw new Error(`A bench run ended ${run.status}: ${run.error?.message}`);
+}
 
-async function main() {
-  const rows: string[] = [];
-  let floor: number[] = [];
-  for (const checkpointing of [true, false]) {
-    const subject = await startApp(checkpointing);
-    await latencies(subject, 30); // warm-up
-    if (!checkpointing)
-      floor = (await bareDriver(subject.url, subject.engine.signingKey, RUNS)).sort((a, b) => a - b);
-    const times = (await latencies(subject, RUNS)).sort((a, b) => a - b);
-    const perSecond = await throughput(subject, RUNS);
-    rows.push(
-      `| ${checkpointing ? 'checkpointing (default)' : 'one step per request'} | ${perSecond.toFixed(0)} | ${quantile(times, 0.5).toFixed(2)} | ${quantile(times, 0.99).toFixed(2)} | MEAN:${mean(times)} |`,
+/** Wall-clock and CPU (this process, all threads) ms per repetition of `task`. */
+interface Cost {
+  ms: number;
+  cpuMs: number;
+}
+
+async function measure(repetitions: number, task: () => Promise<void>): Promise<Cost> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await task();
+  const used = process.cpuUsage(cpu);
+  return {
+    ms: (performance.now() - started) / repetitions,
+    cpuMs: (used.user + used.system) / 1000 / repetitions,
+  };
+}
+
+/** `runs` runs one after another. */
+function sequentialRuns(subject: Subject, name: string, runs: number): Promise<Cost> {
+  return measure(runs, async () => {
+    for (let i = 0; i < runs; i++) await runOnce(subject, name);
+  });
+}
+
+/** What one more step costs: the long function's mean run minus the one-step function's. */
+async function perStep(subject: Subject): Promise<Cost> {
+  const long = await sequentialRuns(subject, 'bench/long', SEQUENTIAL_RUNS);
+  const one = await sequentialRuns(subject, 'bench/one', SEQUENTIAL_RUNS);
+  return {
+    ms: (long.ms - one.ms) / (LONG_STEPS - 1),
+    cpuMs: (long.cpuMs - one.cpuMs) / (LONG_STEPS - 1),
+  };
+}
+
+/** `runs` runs with IN_FLIGHT of them in flight. */
+function inFlight(runs: number, run: () => Promise<void>): Promise<Cost> {
+  let next = 0;
+  return measure(runs, async () => {
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next++ < runs) await run();
+      }),
     );
-    await subject.app.close();
-  }
-  const floorMean = mean(floor);
-  console.log(`\nEmbedded engine, five-step function, ${RUNS} runs (Node ${process.version})\n`);
-  console.log(
-    '| protocol | runs/s (8 in flight) | event→completion p50 ms | p99 ms | engine overhead per step ms |',
-  );
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const row of rows) {
-    const [, runMean] = /MEAN:([\d.]+)/.exec(row)!;
-    const overhead = (Number(runMean) - floorMean) / 5;
-    console.log(row.replace(/MEAN:[\d.]+/, overhead.toFixed(3)));
-  }
-  console.log(
-    `| bare driver, no engine (floor) | - | ${quantile(floor, 0.5).toFixed(2)} | ${quantile(floor, 0.99).toFixed(2)} | 0 |`,
-  );
-  console.log('\nOverhead per step = (mean engine run time - mean bare-driver run time) / 5 steps.');
-  await durabilityCost();
+  });
 }
 
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const ROUNDS = 3;
+/** The per-step floor: a bare `node:http` server answering a small JSON POST, and its mean round trip. */
+async function fetchFloor() {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const body = JSON.stringify({
+    run_id: randomUUID(),
+    steps: [{ id: randomUUID(), op: 'StepRun', data: 1 }],
+  });
+  return {
+    roundTrips(requests: number): Promise<Cost> {
+      return measure(requests, async () => {
+        for (let i = 0; i < requests; i++) {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          await response.json();
+        }
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /**
- * Runs/s and latency per store, in one process: the three apps run side by side and take turns,
- * round after round, so that a machine that speeds up or slows down during the run weighs on every
- * store alike. Each figure is the median of its rounds.
+ * The per-step floor of a durable store: one write of a step-sized row, straight through the bare
+ * driver (`pg`, or PGlite), durable as the store's writes are.
  */
-async function durabilityCost() {
+async function writeFloor(kind: 'postgres' | 'pglite', dir: string, schema: string) {
+  const step = JSON.stringify({
+    id: randomUUID(),
+    result: { data: 1 },
+    entry: { name: 'step-1', kind: 'run' },
+  });
+  let query: (text: string, params?: unknown[]) => Promise<unknown>;
+  let close: () => Promise<void>;
+  if (kind === 'postgres') {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    query = (text, params) => client.query(text, params);
+    close = () => client.end();
+  } else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite(join(dir, 'floor'));
+    await db.waitReady;
+    query = (text, params) => db.query(text, params);
+    close = () => db.close();
+  }
+  await query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await query(`CREATE TABLE IF NOT EXISTS ${schema}.writes (id integer PRIMARY KEY, step text NOT NULL)`);
+  let next = 0;
+  return {
+    writes: (count: number) =>
+      measure(count, async () => {
+        for (let i = 0; i < count; i++) {
+          await query(
+            `INSERT INTO ${schema}.writes (id, step) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET step = EXCLUDED.step`,
+            [next++ % 1000, step],
+          );
+        }
+      }),
+    close: async () => {
+      await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await close();
+    },
+  };
+}
+
+/**
+ * The throughput floor: the 10-step function's Call Request sent straight to the serve endpoint,
+ * signed as the engine signs, with checkpointing as the engine asks for it; the SDK's checkpoints
+ * reach the engine for a run it does not know, so they are answered without storing anything.
+ */
+async function bareRun(subject: Subject): Promise<void> {
+  const event = { name: 'bench/ten', data: {}, id: randomUUID(), ts: Date.now() };
+  const runId = randomUUID();
+  const request = {
+    event,
+    events: [event],
+    steps: {},
+    ctx: {
+      run_id: runId,
+      attempt: 0,
+      max_attempts: 5,
+      disable_immediate_execution: false,
+      use_api: false,
+      env: 'embedded',
+      stack: { stack: [], current: 0 },
+      fn_id: 'bench-ten',
+      qi_id: `${runId}:0`,
+    },
+    version: 2,
+  };
+  const response = await fetch(`${subject.url}?fnId=bench-ten&stepId=step`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-inngest-signature': signRequestBody(request, subject.engine.signingKey),
+    },
+    body: JSON.stringify(request),
+  });
+  const body = await response.text();
+  // With checkpointing the SDK answers the end of the run as a `RunComplete` op.
+  if (!body.includes('"RunComplete"')) {
+    throw new Error(`The bare driver's run answered ${response.status}: ${body}`);
+  }
+}
+
+/** Bytes of the text parameters of the queries a pool sends: what a store writes (and reads by). */
+function countingPool(pool: pg.Pool): { pool: pg.Pool; bytes: () => number } {
+  let bytes = 0;
+  const query = pool.query.bind(pool) as (text: string, params?: unknown[]) => Promise<unknown>;
+  const size = (value: unknown): number =>
+    typeof value === 'string'
+      ? Buffer.byteLength(value)
+      : Array.isArray(value)
+        ? value.reduce((sum: number, item) => sum + size(item), 0)
+        : 0;
+  // A named statement comes as one config object.
+  (pool as unknown as { query: typeof query }).query = (text, params) => {
+    bytes += size(
+      typeof text === 'string' ? (params ?? []) : ((text as { values?: unknown[] }).values ?? []),
+    );
+    return query(text, params);
+  };
+  return { pool, bytes: () => bytes };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const medianCost = (costs: Cost[]): Cost => ({
+  ms: median(costs.map((cost) => cost.ms)),
+  cpuMs: median(costs.map((cost) => cost.cpuMs)),
+});
+const perSecond = (cost: Cost) => 1000 / cost.ms;
+
+interface Row {
+  key: string;
+  name: string;
+  /** Which bare driver is its floor: the one against the same app. */
+  app: 'nest' | 'in-process';
+  subject: Subject;
+}
+
+async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'engine-bench-'));
   const schema = `engine_bench_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
-  const stores: Array<[string, () => Promise<RunStore | undefined>]> = [
-    ['memory (not durable)', async () => undefined],
-    ['PGlite on disk', () => PgliteRunStore.create({ dataDir: join(dir, 'engine') })],
-    ['PostgreSQL', () => PostgresRunStore.create({ connectionString: POSTGRES_URL, schema })],
-  ];
-  const subjects: Array<{ name: string; subject: Awaited<ReturnType<typeof startApp>> }> = [];
-  const rates = new Map<string, number[]>();
-  const p50s = new Map<string, number[]>();
+  const postgresPool = countingPool(new pg.Pool({ connectionString: POSTGRES_URL, max: 10 }));
+  const postgres = (suffix: string) => () =>
+    PostgresRunStore.create({ pool: postgresPool.pool, schema: `${schema}${suffix}` });
+  const makers: Record<
+    string,
+    Omit<Row, 'key' | 'subject'> & { store: () => Promise<RunStore | undefined> }
+  > = {
+    memory: { name: 'memory', app: 'nest', store: async () => undefined },
+    pglite: {
+      name: 'PGlite on disk',
+      app: 'nest',
+      store: () => PgliteRunStore.create({ dataDir: join(dir, 'engine') }),
+    },
+    postgres: { name: 'PostgreSQL', app: 'nest', store: postgres('') },
+    'memory-in-process': { name: 'memory, `engine.fetch`', app: 'in-process', store: async () => undefined },
+    'postgres-in-process': { name: 'PostgreSQL, `engine.fetch`', app: 'in-process', store: postgres('_ip') },
+  };
+  const postgresBytes: number[] = [];
+  const rows: Row[] = [];
+  const floor = await fetchFloor();
+  const fetchCosts: Cost[] = [];
+  const writeFloors = {
+    postgres: STORES.some((key) => key.startsWith('postgres'))
+      ? await writeFloor('postgres', dir, `${schema}_floor`)
+      : undefined,
+    pglite: STORES.includes('pglite') ? await writeFloor('pglite', dir, `${schema}_floor`) : undefined,
+  };
+  const writeCosts = new Map<string, Cost[]>();
+  const bareCosts = new Map<string, Cost[]>();
+  const stepCosts = new Map<string, Cost[]>();
+  const runCosts = new Map<string, Cost[]>();
+  const push = (map: Map<string, Cost[]>, key: string, value: Cost) =>
+    map.set(key, [...(map.get(key) ?? []), value]);
   try {
-    for (const [name, create] of stores) {
-      const subject = await startApp(true, await create());
-      await latencies(subject, 30); // warm-up
-      subjects.push({ name, subject });
+    for (const key of STORES) {
+      const { store, ...row } = makers[key]!;
+      const subject =
+        row.app === 'nest' ? await startApp(await store()) : await startInProcessApp(await store());
+      for (const event of ['bench/one', 'bench/long', 'bench/ten']) await sequentialRuns(subject, event, 10);
+      rows.push({ key, ...row, subject });
     }
-    const perRound = Math.ceil(RUNS / ROUNDS);
+    await floor.roundTrips(200); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
-      for (const { name, subject } of subjects) {
-        const times = (await latencies(subject, perRound)).sort((a, b) => a - b);
-        p50s.set(name, [...(p50s.get(name) ?? []), quantile(times, 0.5)]);
-        rates.set(name, [...(rates.get(name) ?? []), await throughput(subject, perRound)]);
+      if (ONLY !== 'throughput') {
+        fetchCosts.push(await floor.roundTrips(SEQUENTIAL_RUNS * 5));
+        for (const [kind, writes] of Object.entries(writeFloors)) {
+          if (writes) push(writeCosts, kind, await writes.writes(SEQUENTIAL_RUNS * 5));
+        }
+        for (const { key, subject } of rows) push(stepCosts, key, await perStep(subject));
+      }
+      if (ONLY !== 'steps') {
+        for (const app of ['nest', 'in-process'] as const) {
+          const against = rows.find((row) => row.app === app);
+          if (against) push(bareCosts, app, await inFlight(CONCURRENT_RUNS, () => bareRun(against.subject)));
+        }
+        for (const { key, subject } of rows) {
+          const bytesBefore = postgresPool.bytes();
+          push(runCosts, key, await inFlight(CONCURRENT_RUNS, () => runOnce(subject, 'bench/ten')));
+          if (key === 'postgres') postgresBytes.push((postgresPool.bytes() - bytesBefore) / CONCURRENT_RUNS);
+        }
       }
     }
   } finally {
-    for (const { subject } of subjects) await subject.app.close();
+    for (const { subject } of rows) await subject.close();
+    await floor.close();
+    for (const writes of Object.values(writeFloors)) await writes?.close();
     await rm(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    for (const suffix of ['', '_ip'])
+      await postgresPool.pool.query(`DROP SCHEMA IF EXISTS ${schema}${suffix} CASCADE`);
+    await postgresPool.pool.end();
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const [memoryName] = stores[0]!;
-  const memoryRate = median(rates.get(memoryName)!);
-  const memoryP50 = median(p50s.get(memoryName)!);
   console.log(
-    `\nDurability cost, checkpointing, ${ROUNDS} interleaved rounds of ${Math.ceil(RUNS / ROUNDS)} runs per store\n`,
+    `\nEmbedded engine beside its floors (Node ${process.version}, ${ROUNDS} interleaved rounds, medians; CPU is this process's, all threads)`,
   );
-  console.log('| store | runs/s (8 in flight) | vs memory | event→completion p50 ms | vs memory |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const [name] of stores) {
-    const rate = median(rates.get(name)!);
-    const p50 = median(p50s.get(name)!);
+  console.log(
+    'Rows with `engine.fetch`: an Inngest client given `fetch: engine.fetch` (no Nest), so its events and checkpoints reach the engine in-process.\n',
+  );
+  if (ONLY !== 'throughput') {
+    const fetch = medianCost(fetchCosts);
+    const write = (key: string) => {
+      const kind = key.startsWith('postgres') ? 'postgres' : key.startsWith('pglite') ? 'pglite' : undefined;
+      return kind ? medianCost(writeCosts.get(kind)!) : { ms: 0, cpuMs: 0 };
+    };
     console.log(
-      `| ${name} | ${rate.toFixed(0)} | ${(rate / memoryRate).toFixed(2)}x | ${p50.toFixed(2)} | ${(p50 / memoryP50).toFixed(2)}x |`,
+      `Each extra step: (mean ${LONG_STEPS}-step run - mean 1-step run) / ${LONG_STEPS - 1}, ${SEQUENTIAL_RUNS} runs of each one after another.`,
     );
+    console.log(
+      `Floors: a localhost fetch round trip (${fetch.ms.toFixed(3)} ms, ${fetch.cpuMs.toFixed(3)} CPU ms); for a durable store, plus one durable write of a step through the bare driver (PostgreSQL ${writeCosts.has('postgres') ? medianCost(writeCosts.get('postgres')!).ms.toFixed(3) : '-'} ms, PGlite ${writeCosts.has('pglite') ? medianCost(writeCosts.get('pglite')!).ms.toFixed(3) : '-'} ms).\n`,
+    );
+    console.log(
+      '| row | ms per step | vs fetch | floor ms | vs floor | CPU ms per step | floor CPU ms | CPU vs floor | target (vs fetch) |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const { key, name } of rows) {
+      const step = medianCost(stepCosts.get(key)!);
+      const floorCost = { ms: fetch.ms + write(key).ms, cpuMs: fetch.cpuMs + write(key).cpuMs };
+      const target = TARGETS[key]?.perStep;
+      console.log(
+        `| ${name} | ${step.ms.toFixed(3)} | ${(step.ms / fetch.ms).toFixed(2)}x | ${floorCost.ms.toFixed(3)} | ${(step.ms / floorCost.ms).toFixed(2)}x | ${step.cpuMs.toFixed(3)} | ${floorCost.cpuMs.toFixed(3)} | ${(step.cpuMs / floorCost.cpuMs).toFixed(2)}x | ${target ? `<= ${target.toFixed(1)}x` : '-'} |`,
+      );
+    }
+  }
+  if (ONLY !== 'steps') {
+    console.log(
+      `\n${THROUGHPUT_STEPS}-step runs, ${IN_FLIGHT} in flight, ${CONCURRENT_RUNS} runs per round; floor: the bare driver against the same app\n`,
+    );
+    console.log(
+      '| row | runs/s | floor: bare driver runs/s | ratio | CPU ms per run | floor CPU ms | runs per CPU-second | target runs/s |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const { key, name, app } of rows) {
+      const run = medianCost(runCosts.get(key)!);
+      const bare = medianCost(bareCosts.get(app)!);
+      const target = TARGETS[key]?.runsPerSecond;
+      console.log(
+        `| ${name} | ${perSecond(run).toFixed(0)} | ${perSecond(bare).toFixed(0)} | ${(perSecond(run) / perSecond(bare)).toFixed(2)}x | ${run.cpuMs.toFixed(2)} | ${bare.cpuMs.toFixed(2)} | ${(1000 / run.cpuMs).toFixed(0)} | ${target ? `>= ${target}` : '-'} |`,
+      );
+    }
+    if (postgresBytes.length > 0) {
+      console.log(
+        `\nPostgreSQL: ${(median(postgresBytes) / 1024).toFixed(1)} KB of query parameters per ${THROUGHPUT_STEPS}-step run (writes and reads)`,
+      );
+    }
   }
 }
 

@@ -31,13 +31,28 @@ import {
   usesRememberedKeys,
 } from './runs/flow-control';
 import { performGatewayRequest } from './runs/gateway';
-import { GroupCommit } from './runs/group-commit';
-import { deadlineKey, isKnownStep, memoize, toSerializedError, workKey } from './runs/run-state';
+import { GroupCommit, type StoredChange } from './runs/group-commit';
+import {
+  assembleRun,
+  deadlineKey,
+  isKnownStep,
+  memoize,
+  stepsOf,
+  toSerializedError,
+  workKey,
+} from './runs/run-state';
+import { RunWatchers } from './runs/run-watchers';
 import { Scheduler } from './runs/scheduler';
 import { findUnsupportedFeature } from './runs/supported-features';
 import { generateEventKey, generateSigningKey, signRequestBody } from './security/keys';
 import { MemoryRunStore } from './store/memory-run-store';
-import { type RegisteredApp, type RunFilter, type RunStore, runMatches } from './store/run-store';
+import {
+  type RegisteredApp,
+  type RunFilter,
+  type RunHead,
+  type RunStore,
+  runMatches,
+} from './store/run-store';
 import { parseDuration, sleepDueAt } from './time';
 
 /** What `waitForRun` waits for: a run matching the filter, by default in a final state. */
@@ -117,7 +132,7 @@ export class EmbeddedEngine {
   private readonly accepting = new Map<string, Promise<void>>();
   /** The internal id each event got when it was accepted, until its runs are created. */
   private readonly internalIds = new WeakMap<EngineEvent, string>();
-  private readonly watchers = new Set<(run: RunRecord) => void>();
+  private readonly watchers = new RunWatchers();
   private readonly inFlight = new Set<AbortController>();
   private readonly synced: Promise<void>;
   private markSynced!: () => void;
@@ -148,7 +163,7 @@ export class EmbeddedEngine {
     this.commits = new GroupCommit(
       this.store,
       this.logger,
-      (runs) => this.notifyStored(runs),
+      (changes) => this.notifyStored(changes),
       () => this.clock.now(),
     );
     // Resumed and new runs call the app only once it has synced in this process: before that, the
@@ -169,6 +184,17 @@ export class EmbeddedEngine {
   get baseUrl(): string {
     if (!this.server) throw new Error('The engine is not started.');
     return this.server.url;
+  }
+
+  /**
+   * A `fetch` for an Inngest client in this process (its `fetch` option): requests to `baseUrl`
+   * (events, checkpoints, registration) are served in-process, through the same routes and the
+   * same key checks as over HTTP, without a loopback round trip; any other request goes to the
+   * global `fetch`. Call Requests still reach the app's serve endpoint over HTTP.
+   */
+  get fetch(): typeof fetch {
+    if (!this.server) throw new Error('The engine is not started.');
+    return this.server.fetch;
   }
 
   /** The functions the app registered at its last sync (those the engine runs). */
@@ -305,7 +331,9 @@ export class EmbeddedEngine {
    * as the event's own id.
    */
   async send(events: EngineEventInput | EngineEventInput[]): Promise<{ ids: string[] }> {
-    return { ids: await this.ingest(Array.isArray(events) ? events : [events]) };
+    const inputs = Array.isArray(events) ? events : [events];
+    // As the event API would receive them: a caller changing its objects later changes no run.
+    return { ids: await this.ingest(JSON.parse(JSON.stringify(inputs))) };
   }
 
   /**
@@ -336,7 +364,9 @@ export class EmbeddedEngine {
       if (elsewhere) others.add(elsewhere);
       else if (!mine.has(event.id)) mine.set(event.id, event);
     }
-    const accepted = this.acceptNew([...mine.values()]);
+    // An id the engine just made cannot have been seen: only the sender's ids are looked up.
+    const given = new Set(inputs.flatMap((input) => (input.id ? [input.id] : [])));
+    const accepted = this.acceptNew([...mine.values()], given);
     for (const id of mine.keys()) this.accepting.set(id, accepted);
     try {
       // A duplicate of an event still being stored is answered once that one is stored.
@@ -347,13 +377,14 @@ export class EmbeddedEngine {
     return internalIds;
   }
 
-  private async acceptNew(events: EngineEvent[]): Promise<void> {
+  private async acceptNew(events: EngineEvent[], given: ReadonlySet<string>): Promise<void> {
     // The lease makes this engine the store's only writer, so the store and `accepting` together
     // know every id.
-    const known = await this.store.knownEvents(
-      events.map((event) => event.id),
-      this.clock.now() - EVENT_DEDUPE_MS,
-    );
+    const toCheck = events.filter((event) => given.has(event.id)).map((event) => event.id);
+    const known =
+      toCheck.length > 0
+        ? await this.store.knownEvents(toCheck, this.clock.now() - EVENT_DEDUPE_MS)
+        : new Set<string>();
     for (const event of events) {
       // A repeated id starts nothing, but still resumes waits and cancels runs, as on the server.
       if (known.has(event.id)) this.deliver(event, { triggers: false });
@@ -1018,9 +1049,17 @@ export class EmbeddedEngine {
       });
   }
 
-  /** Watchers see stored snapshots only, so what they report is never ahead of the store. */
-  private notifyStored(runs: RunRecord[]): void {
-    for (const run of runs) for (const notify of [...this.watchers]) notify(run);
+  /**
+   * Watchers see stored states only, so what they report is never ahead of the store: the stored
+   * head, and the run's steps as far as they were stored (steps are only ever appended).
+   */
+  private notifyStored(changes: StoredChange[]): void {
+    for (const { change, run } of changes) {
+      const stepCount = change.stepsBefore + change.newSteps.length;
+      this.watchers.notify(change.head, () =>
+        structuredClone(assembleRun(change.head, stepsOf(run, 0, stepCount))),
+      );
+    }
   }
 
   /** Stops running anything, keeping what is stored: another engine may hold the store now. */
@@ -1049,22 +1088,21 @@ export class EmbeddedEngine {
    */
   async waitForRun(filter: WaitForRunFilter, timeoutMs = 10_000): Promise<RunRecord> {
     const effective: WaitForRunFilter = { ...filter, status: filter.status ?? FINAL_STATUSES };
-    const matches = (run: RunRecord) =>
+    const matches = (run: RunHead) =>
       (!filter.runId || run.id === filter.runId) && runMatches(run, effective, this.app?.appId);
     return new Promise<RunRecord>((resolve, reject) => {
-      const onSaved = (run: RunRecord) => {
-        if (matches(run)) settle(() => resolve(structuredClone(run)));
-      };
+      const remove = this.watchers.add(filter, (head, full) => {
+        if (matches(head)) settle(() => resolve(full()));
+      });
       const timer = setTimeout(
         () => settle(() => reject(new WaitForRunTimeoutError(filter, timeoutMs))),
         timeoutMs,
       );
       const settle = (outcome: () => void) => {
-        if (!this.watchers.delete(onSaved)) return;
+        if (!remove()) return;
         clearTimeout(timer);
         outcome();
       };
-      this.watchers.add(onSaved);
       const existing = filter.runId
         ? this.store.getRun(filter.runId).then((run) => (run ? [run] : []))
         : this.store.listRuns(effective);

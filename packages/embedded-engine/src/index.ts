@@ -24,7 +24,16 @@ export type {
   StepTimelineEntry,
 } from './engine.types';
 export { REDACTED, type RedactOption, redactRun } from './security/redaction';
-export { MemoryRunStore } from './store/memory-run-store';
+export { MemoryRunStore, type MemoryRunStoreOptions } from './store/memory-run-store';
 export { PgliteRunStore, type PgliteRunStoreOptions } from './store/pglite-run-store';
 export { PostgresRunStore, type PostgresRunStoreOptions } from './store/postgres-run-store';
-export type { LeaseOptions, RegisteredApp, RunFilter, RunStore, StoreBatch } from './store/run-store';
+export type {
+  LeaseOptions,
+  RegisteredApp,
+  RunChange,
+  RunFilter,
+  RunHead,
+  RunStore,
+  StoreBatch,
+  StoredStep,
+} from './store/run-store';

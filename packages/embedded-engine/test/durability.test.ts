@@ -51,7 +51,7 @@ describe('accepting is storing', () => {
     });
     await waitFor(async () => store.batches.some((batch) => batch.events.some((e) => e.id === 'held-1')));
     const batch = store.batches.find((b) => b.events.some((e) => e.id === 'held-1'))!;
-    expect(batch.runs.map((run) => [run.functionId, run.event.id])).toContainEqual([
+    expect(batch.runs.map(({ head }) => [head.functionId, head.event.id])).toContainEqual([
       'durable-place',
       'held-1',
     ]);
@@ -89,9 +89,20 @@ describe('accepting is storing', () => {
       batch.events.some((event) => event.name === 'durable/announced' && event.data.n === 3),
     )!;
     const announcedId = announceBatch.events.find((event) => event.name === 'durable/announced')!.id;
-    expect(announceBatch.runs.some((run) => run.event.id === announcedId)).toBe(true);
+    expect(announceBatch.runs.some(({ head }) => head.event.id === announcedId)).toBe(true);
     // the placing run's memo of the send step came later, in another batch
     expect(placed.timeline.find((step) => step.name === 'announce')?.output).toEqual({ ids: [announcedId] });
+  });
+
+  it('looks up in the store only the event ids a sender gave, never one the engine just made', async () => {
+    const before = store.lookups.length;
+    const { ids } = await subject.inngest.send([
+      { name: 'durable/placed', data: { n: 5 } },
+      { name: 'durable/placed', id: 'given-5', data: { n: 5 } },
+    ]);
+    expect(store.lookups.slice(before)).toEqual([['given-5']]);
+    const runs = await Promise.all(ids.map((id) => subject.engine.waitForRun({ eventId: id })));
+    expect(runs.map((run) => run.status)).toEqual(['completed', 'completed']);
   });
 
   it('never shows a state older than one waitForRun already reported (read-your-writes)', async () => {

@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { type InngestContext, InngestFunction } from '@sagaline/nestjs-inngest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineEvent, ManualClock, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
+import {
+  type EngineEvent,
+  ManualClock,
+  MemoryRunStore,
+  PgliteRunStore,
+  PostgresRunStore,
+  type RunChange,
+  type RunRecord,
+  type RunStore,
+} from '../src';
+import { headOf, memoize, stepsOf } from '../src/runs/run-state';
 import { startEmbeddedApp } from './support/embedded-app';
 import { waitFor } from './support/wait-for';
 
@@ -85,7 +95,7 @@ describe('a crash mid-run, on the PostgreSQL store', () => {
         `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`,
         [`${schema}_m`],
       );
-      expect(rows[0].n).toBe(3);
+      expect(rows[0].n).toBe(4);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
       await admin.query(`DROP SCHEMA IF EXISTS ${schema}_m CASCADE`);
@@ -94,6 +104,7 @@ describe('a crash mid-run, on the PostgreSQL store', () => {
 });
 
 describe.each<[string, () => Promise<RunStore>]>([
+  ['memory', async () => new MemoryRunStore()],
   ['PGlite in memory', () => PgliteRunStore.create()],
   [
     'PostgreSQL',
@@ -110,8 +121,8 @@ describe.each<[string, () => Promise<RunStore>]>([
     await store.init();
   });
   afterAll(async () => {
-    const schema = (store as unknown as { schema: string }).schema;
-    if (schema.startsWith('engine_store_')) await admin().query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    const schema = (store as unknown as { schema?: string }).schema;
+    if (schema?.startsWith('engine_store_')) await admin().query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await store.close();
   });
 
@@ -135,8 +146,8 @@ describe.each<[string, () => Promise<RunStore>]>([
   it('commits events and runs together, the last state of a run winning', async () => {
     const event = { id: 'evt-3', name: 'a/b', data: { text: 'nul \u0000 byte' }, ts: 1 };
     const run = { ...runOf(event), id: 'r3', functionId: 'elsewhere-x', status: 'running' as const };
-    await store.commit({ events: [event], runs: [run] });
-    await store.commit({ events: [], runs: [{ ...run, status: 'cancelled', endedAt: 2 }] });
+    await store.commit({ events: [event], runs: [whole(run)] });
+    await store.commit({ events: [], runs: [next({ ...run, status: 'cancelled', endedAt: 2 }, 0)] });
     expect(await store.getRun('r3')).toMatchObject({ status: 'cancelled', endedAt: 2, event });
     expect(await store.knownEvents(['evt-3'])).toEqual(new Set(['evt-3']));
   });
@@ -146,8 +157,21 @@ describe.each<[string, () => Promise<RunStore>]>([
     await store.commit({
       events: [],
       runs: [
-        { ...base, id: 'r1', functionId: 'app-one', status: 'running', eventInternalId: '01J0INTERNAL' },
-        { ...base, id: 'r2', functionId: 'app-two', status: 'completed', output: { ok: true }, createdAt: 5 },
+        whole({
+          ...base,
+          id: 'r1',
+          functionId: 'app-one',
+          status: 'running',
+          eventInternalId: '01J0INTERNAL',
+        }),
+        whole({
+          ...base,
+          id: 'r2',
+          functionId: 'app-two',
+          status: 'completed',
+          output: { ok: true },
+          createdAt: 5,
+        }),
       ],
     });
     await store.saveApp({ appId: 'app', url: 'http://x', functions: [] });
@@ -163,7 +187,142 @@ describe.each<[string, () => Promise<RunStore>]>([
     expect((await store.getRun('r2'))?.output).toEqual({ ok: true });
     expect((await store.loadApp())?.appId).toBe('app');
   });
+
+  it("appends a run's new steps to those stored, giving the whole run back in order", async () => {
+    const event = { id: 'evt-steps', name: 'a/b', data: { order: 'o-1' }, ts: 1 };
+    const run: RunRecord = { ...runOf(event), id: 'r-steps', functionId: 'app-steps', status: 'running' };
+    await store.commit({ events: [event], runs: [whole(run)] });
+    memoize(run, 'h-reserve', { data: { sku: 'a' } }, entryOf('reserve', { sku: 'a' }), 10);
+    memoize(run, 'h-sleep', null, { ...entryOf('cool-off', null), kind: 'sleep' }, 11);
+    await store.commit({ events: [], runs: [next(run, 0)] });
+    const failure = { name: 'Error', message: 'declined' };
+    memoize(run, 'h-charge', { error: failure }, { ...entryOf('charge'), error: failure }, 12);
+    run.status = 'failed';
+    run.error = failure;
+    await store.commit({ events: [], runs: [next(run, 2)] });
+    expect(await store.getRun('r-steps')).toEqual(run);
+    expect(await store.listRuns({ eventId: 'evt-steps' })).toEqual([run]);
+  });
+
+  it('keeps the stored events of a run when a change says they did not change, and takes new ones', async () => {
+    const first = { id: 'evt-debounce-1', name: 'a/b', data: { n: 1 }, ts: 1 };
+    const run: RunRecord = { ...runOf(first), id: 'r-events', functionId: 'app-events', status: 'running' };
+    await store.commit({ events: [first], runs: [whole(run)] });
+    run.pending = [{ kind: 'call', stepId: 'step', attempt: 0, dueAt: 5 }];
+    await store.commit({ events: [], runs: [next(run, 0)] });
+    expect((await store.getRun('r-events'))?.event).toEqual(first);
+    const last = { id: 'evt-debounce-2', name: 'a/b', data: { n: 2 }, ts: 2 };
+    run.event = last;
+    run.events = [last];
+    await store.commit({ events: [last], runs: [{ ...next(run, 0), eventsChanged: true }] });
+    expect(await store.getRun('r-events')).toEqual(run);
+  });
+
+  it('never lets a caller change a stored run through what it read', async () => {
+    const event = { id: 'evt-copy', name: 'a/b', data: { n: 1 }, ts: 1 };
+    const run: RunRecord = { ...runOf(event), id: 'r-copy', functionId: 'app-copy', status: 'running' };
+    memoize(run, 'h-one', { data: { n: 1 } }, entryOf('one', { n: 1 }), 2);
+    await store.commit({ events: [event], runs: [whole(run)] });
+    const read = (await store.getRun('r-copy'))!;
+    (read.event.data as { n: number }).n = 99;
+    (read.steps['h-one'] as { data: { n: number } }).data.n = 99;
+    read.pending.push({ kind: 'sleep', opId: 'x', name: 'x', dueAt: 1 });
+    expect(await store.getRun('r-copy')).toEqual(run);
+  });
 });
+
+describe('a store holding runs written before steps had rows of their own', () => {
+  const schema = `engine_legacy_${Math.random().toString(36).slice(2, 10)}`;
+  afterAll(async () => {
+    await admin().query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  it('reads them as they are, and rewrites one in the new form at its next write, losing no step', async () => {
+    const event = { id: 'evt-legacy', name: 'a/b', data: { n: 1 }, ts: 1 };
+    const run: RunRecord = { ...runOf(event), id: 'r-legacy', functionId: 'app-legacy', status: 'running' };
+    memoize(run, 'h-one', { data: 1 }, entryOf('one', 1), 2);
+    // The tables and the row as the previous version wrote them: the whole run in `state`.
+    await admin().query(`
+      CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.runs (id text PRIMARY KEY, function_id text NOT NULL, status text NOT NULL,
+        event_id text NOT NULL, state text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+        event_internal_id text, created_at bigint);
+      CREATE TABLE ${schema}.events (id text PRIMARY KEY, name text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(), accepted_at bigint);
+      CREATE TABLE ${schema}.apps (app_id text PRIMARY KEY, registration jsonb NOT NULL);`);
+    await admin().query(
+      `INSERT INTO ${schema}.runs (id, function_id, status, event_id, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [run.id, run.functionId, run.status, event.id, JSON.stringify(run), run.createdAt],
+    );
+    const store = await PostgresRunStore.create({ connectionString, schema });
+    try {
+      await store.init();
+      expect(await store.getRun('r-legacy')).toEqual(run);
+      expect(await store.listRuns({ status: 'running' })).toEqual([run]);
+      // A resumed run's first write in a new process carries all its steps and its events.
+      memoize(run, 'h-two', { data: 2 }, entryOf('two', 2), 3);
+      run.status = 'completed';
+      run.output = 3;
+      await store.commit({ events: [], runs: [whole(run)] });
+      expect(await store.getRun('r-legacy')).toEqual(run);
+      const { rows } = await admin().query(`SELECT count(*)::int AS n FROM ${schema}.run_steps`);
+      expect(rows[0].n).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the PostgreSQL store options', () => {
+  it('refuses a poolSize that is not a whole number of connections, naming the option', async () => {
+    await expect(PostgresRunStore.create({ connectionString, poolSize: 0 })).rejects.toMatchObject({
+      option: 'poolSize',
+    });
+  });
+});
+
+describe('the memory store', () => {
+  it('forgets the runs that finished first past maxFinishedRuns, never a run in progress', async () => {
+    const store = new MemoryRunStore({ maxFinishedRuns: 2 });
+    const event = { id: 'evt-bound', name: 'a/b', data: {}, ts: 1 };
+    const runs = ['r-a', 'r-b', 'r-c', 'r-d'].map(
+      (id): RunRecord => ({ ...runOf(event), id, functionId: 'app-bound', status: 'running' }),
+    );
+    await store.commit({ events: [event], runs: runs.map(whole) });
+    for (const id of ['r-b', 'r-a', 'r-d']) {
+      const run = runs.find((r) => r.id === id)!;
+      run.status = 'completed';
+      await store.commit({ events: [], runs: [next(run, 0)] });
+    }
+    expect(await store.getRun('r-b')).toBeUndefined();
+    expect((await store.listRuns({})).map((run) => run.id)).toEqual(['r-a', 'r-c', 'r-d']);
+    expect((await store.listRuns({ eventId: 'evt-bound' })).map((run) => run.id)).toEqual([
+      'r-a',
+      'r-c',
+      'r-d',
+    ]);
+  });
+
+  it('refuses a maxFinishedRuns that is not a number of runs, naming the option', () => {
+    expect(() => new MemoryRunStore({ maxFinishedRuns: -1 })).toThrow(
+      expect.objectContaining({ option: 'maxFinishedRuns' }),
+    );
+  });
+});
+
+/** A run's first write: its head and all its steps. */
+function whole(run: RunRecord): RunChange {
+  return { head: headOf(run), stepsBefore: 0, newSteps: stepsOf(run), eventsChanged: true };
+}
+
+/** A later write of a run whose first `stepsBefore` steps and events are stored. */
+function next(run: RunRecord, stepsBefore: number): RunChange {
+  return { head: headOf(run), stepsBefore, newSteps: stepsOf(run, stepsBefore), eventsChanged: false };
+}
+
+function entryOf(name: string, output?: unknown) {
+  return { name, kind: 'run', attempts: 1, startedAt: 1, ...(output === undefined ? {} : { output }) };
+}
 
 /** The fields of a fresh run of `event`, less its id, function and status. */
 function runOf(event: EngineEvent) {

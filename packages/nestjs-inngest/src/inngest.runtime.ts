@@ -31,6 +31,12 @@ export interface EmbeddedExecutor {
   readonly signingKey: string;
   /** The key the executor's event API requires; the client sends events with it. */
   readonly eventKey: string;
+  /**
+   * A `fetch` that serves requests to the executor's own URL in process (events, registrations,
+   * checkpoints: the same routes and key checks, without a loopback round trip) and sends anything
+   * else to the global `fetch`. The client uses it when given.
+   */
+  readonly fetch?: typeof fetch;
   /** Asks the app at `serveUrl` to sync, as an Inngest server does; resolves once stored. */
   syncApp(serveUrl: string): Promise<void>;
   /** Stops the executor and every timer it holds. */
@@ -108,7 +114,12 @@ export async function createInngestRuntime(
     // any local process run any function with any payload.
     isDev: mode === 'dev',
     ...(engine
-      ? { baseUrl: engine.baseUrl, eventKey: engine.eventKey, signingKey: engine.signingKey }
+      ? {
+          baseUrl: engine.baseUrl,
+          eventKey: engine.eventKey,
+          signingKey: engine.signingKey,
+          ...(engine.fetch ? { fetch: engine.fetch } : {}),
+        }
       : {
           baseUrl: options.baseUrl,
           eventKey: options.eventKey,

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmbeddedEngine, EngineEventInput } from '../engine';
 import { EngineConfigurationError } from '../engine.errors';
@@ -9,7 +9,26 @@ import { type RedactOption, redactRun } from '../security/redaction';
 /** @internal The engine's HTTP face. */
 export interface EngineHttpServer {
   url: string;
+  /** A `fetch` that serves requests to `url` in-process, through the same routes and checks. */
+  fetch: typeof fetch;
   close(): Promise<void>;
+}
+
+/** What a route needs of a request, over a socket or in-process. */
+interface EngineRequest {
+  method: string;
+  /** The path and query. */
+  url: string;
+  authorization?: string;
+  text(): Promise<string>;
+}
+
+/** What a route answers: a JSON body. */
+interface EngineReply {
+  status: number;
+  statusText?: string;
+  headers?: Record<string, string>;
+  body: unknown;
 }
 
 type EngineApi = Pick<EmbeddedEngine, 'ingest' | 'register' | 'checkpoint' | 'listRuns' | 'getRun'>;
@@ -61,7 +80,18 @@ export async function startEngineServer(
   }
   const context: Context = { engine, options, sdkToken: hashSigningKey(options.signingKey) };
   const server = createServer((req, res) => {
-    route(context, req, res).catch((error) => reply(res, 500, { message: (error as Error).message }));
+    const request: EngineRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      authorization: req.headers.authorization,
+      text: () => readBody(req),
+    };
+    void answer(context, request).then((reply) => {
+      const headers = { 'content-type': 'application/json', ...reply.headers };
+      if (reply.statusText) res.writeHead(reply.status, reply.statusText, headers);
+      else res.writeHead(reply.status, headers);
+      res.end(JSON.stringify(reply.body));
+    });
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -69,8 +99,10 @@ export async function startEngineServer(
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
+    fetch: inProcessFetch(context, new URL(url).origin),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -79,17 +111,26 @@ export async function startEngineServer(
   };
 }
 
-async function route(context: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Routes a request, answering 500 with the message when a route throws. */
+async function answer(context: Context, request: EngineRequest): Promise<EngineReply> {
+  try {
+    return await route(context, request);
+  } catch (error) {
+    return reply(500, { message: (error as Error).message });
+  }
+}
+
+async function route(context: Context, req: EngineRequest): Promise<EngineReply> {
   const { engine, options } = context;
-  const url = new URL(req.url ?? '/', 'http://engine');
+  const url = new URL(req.url, 'http://engine');
   const path = url.pathname.replace(/\/+$/, '');
-  const method = req.method ?? 'GET';
+  const method = req.method;
 
   const eventKey = /^\/e\/([^/]+)$/.exec(path);
   if (method === 'POST' && eventKey) {
     if (!secretsEqual(safeDecode(eventKey[1]!), options.eventKey)) {
       // `status` in the body is what the SDK reads; it then throws "Event key not found".
-      return reply(res, 401, {
+      return reply(401, {
         status: 401,
         error:
           "Event key not found: send events with the app's Inngest client, which holds the engine's event key.",
@@ -100,57 +141,55 @@ async function route(context: Context, req: IncomingMessage, res: ServerResponse
     const invalid = events.findIndex(
       (event) => !event || typeof event.name !== 'string' || event.name === '',
     );
-    if (invalid >= 0) return reply(res, 400, { status: 400, error: `Event ${invalid} has no \`name\`.` });
+    if (invalid >= 0) return reply(400, { status: 400, error: `Event ${invalid} has no \`name\`.` });
     try {
-      return reply(res, 200, { ids: await engine.ingest(events), status: 200 });
+      return reply(200, { ids: await engine.ingest(events), status: 200 });
     } catch (error) {
       // Refused as the server refuses (too large, too many): the sender's fault, so 400 with why.
       if ((error as { code?: string }).code !== 'ENGINE_EVENT_REJECTED') throw error;
-      return reply(res, 400, { status: 400, error: (error as Error).message });
+      return reply(400, { status: 400, error: (error as Error).message });
     }
   }
   if (method === 'POST' && path === '/fn/register') {
     // The SDK reads `status` from the body, not the HTTP status: without it a refusal counts as a sync.
-    if (!hasBearer(req, context.sdkToken)) return reply(res, 401, unauthorizedSdkCall);
-    return reply(res, 200, await engine.register((await readJson(req)) as never));
+    if (!hasBearer(req, context.sdkToken)) return reply(401, unauthorizedSdkCall);
+    return reply(200, await engine.register((await readJson(req)) as never));
   }
   const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(path);
   if (method === 'POST' && checkpoint) {
-    if (!hasBearer(req, context.sdkToken)) return reply(res, 401, unauthorizedSdkCall);
+    if (!hasBearer(req, context.sdkToken)) return reply(401, unauthorizedSdkCall);
     // Never 409: the SDK treats it as a stale dispatch and fails the run for good. The reply waits
     // for the steps to be stored, since the SDK moves on to the next step as soon as it has it.
     await engine.checkpoint(safeDecode(checkpoint[1]!), (await readJson(req)) as never);
-    return reply(res, 200, {});
+    return reply(200, {});
   }
-  if (path === '/_engine' || path.startsWith('/_engine/')) return inspect(context, req, res, url, path);
+  if (path === '/_engine' || path.startsWith('/_engine/')) return inspect(context, req, url, path);
   if (path.startsWith('/v1/realtime/')) {
     // The SDK reports only the status line of a refused publish, so the reason goes there.
-    res.writeHead(501, REALTIME_REFUSAL, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: REALTIME_REFUSAL }));
-    return;
+    return { status: 501, statusText: REALTIME_REFUSAL, body: { error: REALTIME_REFUSAL } };
   }
-  return reply(res, 404, { message: `The embedded engine does not serve ${method} ${path}.` });
+  return reply(404, { message: `The embedded engine does not serve ${method} ${path}.` });
 }
 
 /** The inspection API: off unless enabled, then only for holders of the token, always redacted. */
 async function inspect(
   { engine, options }: Context,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: EngineRequest,
   url: URL,
   path: string,
-): Promise<void> {
-  const method = req.method ?? 'GET';
+): Promise<EngineReply> {
+  const method = req.method;
   if (!options.inspection) {
-    return reply(res, 404, {
+    return reply(404, {
       message: `The embedded engine does not serve ${method} ${path}: the inspection API is off. Start the engine with \`inspection: { token }\` to enable it.`,
     });
   }
   if (!hasBearer(req, options.inspection.token)) {
-    res.setHeader('www-authenticate', 'Bearer realm="embedded-engine"');
-    return reply(res, 401, {
-      message: 'The inspection API needs `Authorization: Bearer <inspection token>`.',
-    });
+    return {
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="embedded-engine"' },
+      body: { message: 'The inspection API needs `Authorization: Bearer <inspection token>`.' },
+    };
   }
   const redact = (run: RunRecord) => redactRun(run, options.redact);
   if (method === 'GET' && path === '/_engine/runs') {
@@ -159,14 +198,14 @@ async function inspect(
       functionId: url.searchParams.get('functionId') ?? undefined,
       status: status.length > 0 ? status : undefined,
     });
-    return reply(res, 200, { runs: runs.map(redact) });
+    return reply(200, { runs: runs.map(redact) });
   }
   const run = /^\/_engine\/runs\/([^/]+)$/.exec(path);
   if (method === 'GET' && run) {
     const found = await engine.getRun(safeDecode(run[1]!));
-    return found ? reply(res, 200, redact(found)) : reply(res, 404, { message: `No run ${run[1]}.` });
+    return found ? reply(200, redact(found)) : reply(404, { message: `No run ${run[1]}.` });
   }
-  return reply(res, 404, { message: `The embedded engine does not serve ${method} ${path}.` });
+  return reply(404, { message: `The embedded engine does not serve ${method} ${path}.` });
 }
 
 const unauthorizedSdkCall = {
@@ -176,8 +215,8 @@ const unauthorizedSdkCall = {
 };
 
 /** Whether the request carries `Authorization: Bearer <expected>`, compared in constant time. */
-function hasBearer(req: IncomingMessage, expected: string): boolean {
-  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+function hasBearer(req: EngineRequest, expected: string): boolean {
+  const token = /^Bearer (.+)$/i.exec(req.authorization ?? '')?.[1];
   return secretsEqual(token, expected);
 }
 
@@ -190,7 +229,12 @@ function safeDecode(segment: string): string {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: EngineRequest): Promise<unknown> {
+  const text = await req.text();
+  return text === '' ? {} : JSON.parse(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -198,11 +242,56 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text === '' ? {} : JSON.parse(text);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+function reply(status: number, body: unknown): EngineReply {
+  return { status, body };
+}
+
+/**
+ * A `fetch` that answers requests to the engine's own origin in-process, through the same routes
+ * and the same key checks as over the socket, and passes any other request to the global `fetch`.
+ * The Inngest client of an app in the same process can take it (`fetch` option): its events,
+ * checkpoints and registrations then cost no loopback round trip.
+ */
+function inProcessFetch(context: Context, origin: string): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== origin) return fetch(input, init);
+    init?.signal?.throwIfAborted();
+    const request = input instanceof Request ? new Request(input, init) : undefined;
+    const served = await answer(context, {
+      method: (request?.method ?? init?.method ?? 'GET').toUpperCase(),
+      url: `${url.pathname}${url.search}`,
+      authorization: authorizationOf(request ? request.headers : init?.headers),
+      text: async () => {
+        const text = request ? await request.text() : await bodyText(init?.body);
+        if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new Error('Request body too large');
+        return text;
+      },
+    });
+    return new Response(JSON.stringify(served.body), {
+      status: served.status,
+      ...(served.statusText ? { statusText: served.statusText } : {}),
+      headers: { 'content-type': 'application/json', ...served.headers },
+    });
+  };
+}
+
+/** The `Authorization` header, read from a plain object as the SDK passes it without building `Headers`. */
+function authorizationOf(headers: RequestInit['headers']): string | undefined {
+  if (headers === undefined) return undefined;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    return new Headers(headers).get('authorization') ?? undefined;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization') return String(value);
+  }
+  return undefined;
+}
+
+async function bodyText(body: RequestInit['body']): Promise<string> {
+  if (body === undefined || body === null) return '';
+  return typeof body === 'string' ? body : new Response(body).text();
 }

@@ -1,4 +1,5 @@
 import type { PendingWork, RunRecord, SerializedError, StepTimelineEntry } from '../engine.types';
+import type { RunHead, StoredStep } from '../store/run-store';
 
 /** @internal Whether a step id is memoized or already waited for in a run. */
 export function isKnownStep(run: RunRecord, id: string): boolean {
@@ -37,4 +38,34 @@ export function toSerializedError(body: unknown, fallback: string): SerializedEr
     return { ...error, name: error.name ?? 'Error', message: String(error.message) };
   }
   return { name: 'Error', message: typeof body === 'string' && body !== '' ? body : fallback };
+}
+
+/**
+ * @internal The run less its steps, as a snapshot: what the engine changes in place later (its
+ * pending work, the batch's event list) is copied; the rest it only ever replaces.
+ */
+export function headOf(run: RunRecord): RunHead {
+  const { steps: _steps, stack: _stack, timeline: _timeline, ...head } = run;
+  return { ...head, events: [...run.events], pending: run.pending.map((work) => ({ ...work })) };
+}
+
+/** @internal The run's steps from `from` on (to `to`), in the order they were memoized. */
+export function stepsOf(run: RunRecord, from = 0, to = run.stack.length): StoredStep[] {
+  const steps: StoredStep[] = [];
+  for (let index = from; index < to; index++) {
+    const id = run.stack[index]!;
+    steps.push({ id, result: run.steps[id], entry: run.timeline[index]! });
+  }
+  return steps;
+}
+
+/** @internal A whole run from its head and its steps. */
+export function assembleRun(head: RunHead, steps: readonly StoredStep[]): RunRecord {
+  const run: RunRecord = { ...head, steps: {}, stack: [], timeline: [] };
+  for (const step of steps) {
+    run.steps[step.id] = step.result;
+    run.stack.push(step.id);
+    run.timeline.push(step.entry);
+  }
+  return run;
 }

@@ -1,6 +1,7 @@
 import type { Client, Pool } from 'pg';
+import { EngineConfigurationError } from '../engine.errors';
 import { leaseConnection, PostgresAdvisoryLease } from './lease/postgres-lease';
-import { SqlRunStore } from './sql-run-store';
+import { type SqlClient, SqlRunStore } from './sql-run-store';
 
 /** Options of `PostgresRunStore`. */
 export interface PostgresRunStoreOptions {
@@ -8,6 +9,12 @@ export interface PostgresRunStoreOptions {
   pool?: Pool;
   /** A connection string, used when no pool is given; the store then owns and closes its pool. */
   connectionString?: string;
+  /**
+   * How many connections the pool the store opens may hold (with `connectionString`). Writes go one
+   * at a time (changes made meanwhile share the next one); the other connections serve reads
+   * (`getRun`, `listRuns`, `waitForRun`) and the event API's duplicate checks. Default `10`.
+   */
+  poolSize?: number;
   /** The schema the engine's tables live in. Default `inngest_engine`. */
   schema?: string;
 }
@@ -24,14 +31,26 @@ export class PostgresRunStore extends SqlRunStore {
     const pg = await import('pg');
     const driver = (pg.default ?? pg) as unknown as { Pool: typeof Pool; Client: typeof Client };
     const owned = !options.pool;
-    const pool = options.pool ?? new driver.Pool({ connectionString: options.connectionString, max: 4 });
+    const poolSize = options.poolSize ?? 10;
+    if (!(Number.isInteger(poolSize) && poolSize >= 1)) {
+      throw new EngineConfigurationError(
+        'poolSize',
+        `poolSize must be a whole number of connections, 1 or more; got ${String(poolSize)}.`,
+      );
+    }
+    const pool =
+      options.pool ?? new driver.Pool({ connectionString: options.connectionString, max: poolSize });
     const schema = options.schema ?? 'inngest_engine';
     const lease = new PostgresAdvisoryLease(
       leaseConnection(driver.Client, { ...(pool as unknown as { options: object }).options }),
       `sagaline-engine-lease:${schema}`,
       `the PostgreSQL schema "${schema}"`,
     );
-    return new PostgresRunStore(pool, schema, lease, {
+    const client: SqlClient = {
+      query: pool.query.bind(pool) as SqlClient['query'],
+      prepared: (name, text, params) => pool.query({ name, text, values: params }),
+    };
+    return new PostgresRunStore(client, schema, lease, {
       close: async () => {
         if (owned) await pool.end();
       },

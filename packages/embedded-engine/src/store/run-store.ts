@@ -1,4 +1,10 @@
-import type { EngineEvent, RegisteredFunction, RunRecord, RunStatus } from '../engine.types';
+import type {
+  EngineEvent,
+  RegisteredFunction,
+  RunRecord,
+  RunStatus,
+  StepTimelineEntry,
+} from '../engine.types';
 
 /** Which runs `listRuns` returns. */
 export interface RunFilter {
@@ -22,17 +28,50 @@ export interface RegisteredApp {
   functions: RegisteredFunction[];
 }
 
+/** A run without its steps: the part of it that a transition rewrites. */
+export type RunHead = Omit<RunRecord, 'steps' | 'stack' | 'timeline'>;
+
+/** One memoized step of a run. Steps are only ever appended: a stored step never changes. */
+export interface StoredStep {
+  /** The hashed step id (its place in `stack`). */
+  id: string;
+  /** Its memoized result, as sent back to the SDK (`steps[id]`). */
+  result: unknown;
+  /** Its timeline entry. */
+  entry: StepTimelineEntry;
+}
+
 /**
- * What the engine stores in one transaction: the events it accepted and the runs whose state
- * changed, each as a whole. Either all of it is stored or none.
+ * What changed in one run since the store last stored it: its head, rewritten whole, and the steps
+ * memoized since, appended. A store never sees a run's earlier steps again.
+ */
+export interface RunChange {
+  /** The run less its steps, as it is now; the engine never changes this object afterwards. */
+  head: RunHead;
+  /** How many of the run's steps the store holds already; `newSteps` follow them. */
+  stepsBefore: number;
+  /** The steps memoized since, in order (the run's steps `stepsBefore` onwards). */
+  newSteps: StoredStep[];
+  /**
+   * Whether `head.event` or `head.events` differ from what the store holds: true for a new run,
+   * a debounced run given a later event, a batch that grew, and a run's first write by a new
+   * process. Otherwise a store need not write them again.
+   */
+  eventsChanged: boolean;
+}
+
+/**
+ * What the engine stores in one transaction: the events it accepted and what changed in each run
+ * (a head and the new steps, never a run's earlier steps again). Either all of it is stored or
+ * none.
  */
 export interface StoreBatch {
   /** Newly accepted events: their ids are deduplicated from then on (for 24 hours). */
   events: EngineEvent[];
   /** When the engine accepted them (engine clock, ms). */
   acceptedAt?: number;
-  /** Runs to insert or replace (one entry per run). */
-  runs: RunRecord[];
+  /** What changed in each run (one entry per run). */
+  runs: RunChange[];
 }
 
 /** What a store needs to hold its lease, as the engine passes it. */
@@ -72,8 +111,8 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-/** @internal Whether a run matches a filter (shared by every store). */
-export function runMatches(run: RunRecord, filter: RunFilter, appId?: string): boolean {
+/** @internal Whether a run matches a filter (shared by every store); its head is enough. */
+export function runMatches(run: RunHead, filter: RunFilter, appId?: string): boolean {
   if (
     filter.functionId &&
     run.functionId !== filter.functionId &&

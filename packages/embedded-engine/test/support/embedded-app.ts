@@ -41,7 +41,7 @@ export async function startEmbeddedApp(
   })
   class EmbeddedTestModule {}
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(EmbeddedTestModule, adapter, { logger: false });
+  const app = await NestFactory.create(EmbeddedTestModule, adapter, { logger: false, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   const inngest = app.get(InngestService);
   try {

@@ -6,6 +6,8 @@ import { MemoryRunStore, type StoreBatch } from '../../src';
  */
 export class GatedStore extends MemoryRunStore {
   readonly batches: StoreBatch[] = [];
+  /** The ids of each `knownEvents` call. */
+  readonly lookups: string[][] = [];
   private held?: Promise<void>;
   private release?: () => void;
 
@@ -18,6 +20,11 @@ export class GatedStore extends MemoryRunStore {
   open(): void {
     this.release?.();
     this.held = undefined;
+  }
+
+  override knownEvents(ids: string[], since?: number): Promise<Set<string>> {
+    this.lookups.push([...ids]);
+    return super.knownEvents(ids, since);
   }
 
   override async commit(batch: StoreBatch): Promise<void> {
