@@ -63,6 +63,13 @@ export interface EmbeddedEngineOptions {
    * standby that takes over when the holder dies. Default `10_000`.
    */
   leaseWaitMs?: number;
+  /**
+   * How many Call Requests may be in flight to the app at once, across all runs. More wait their
+   * turn in the engine (a function's own `concurrency` applies first). Without a bound, a burst of
+   * thousands of runs sends thousands of requests the app can only queue, each signed when sent,
+   * until their signatures expire (the SDK accepts five minutes). Default `64`.
+   */
+  maxCallsInFlight?: number;
 }
 
 /** Field names redacted from the inspection API and logs unless `redact` says otherwise. */

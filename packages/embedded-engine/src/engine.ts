@@ -703,7 +703,13 @@ export class EmbeddedEngine {
       return;
     }
     await this.synced;
-    const release = await this.limiter.acquire(this.concurrencyKeys(fn, run), this.priorityOf(fn, run));
+    const release = await this.limiter.acquire(
+      [
+        ...this.concurrencyKeys(fn, run),
+        { key: IN_FLIGHT_KEY, limit: this.options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT },
+      ],
+      this.priorityOf(fn, run),
+    );
     const abort = new AbortController();
     this.inFlight.add(abort);
     const maxAttempts = (fn.steps.step.retries?.attempts ?? DEFAULT_RETRIES) + 1;
@@ -1146,9 +1152,19 @@ function checkEventLimits(inputs: EngineEventInput[]): void {
   });
 }
 
+/** The limiter key that bounds the Call Requests in flight across all runs. */
+const IN_FLIGHT_KEY = '\u0000engine:calls-in-flight';
+const DEFAULT_MAX_CALLS_IN_FLIGHT = 64;
+
 /** Refuses options the engine could not honour, naming the option and the fix. */
 function validateOptions(options: EmbeddedEngineOptions): void {
-  const { leaseWaitMs, signingKey, eventKey } = options;
+  const { leaseWaitMs, signingKey, eventKey, maxCallsInFlight } = options;
+  if (maxCallsInFlight !== undefined && !(Number.isInteger(maxCallsInFlight) && maxCallsInFlight >= 1)) {
+    throw new EngineConfigurationError(
+      'maxCallsInFlight',
+      `maxCallsInFlight must be a whole number, 1 or more; got ${String(maxCallsInFlight)}.`,
+    );
+  }
   if (leaseWaitMs !== undefined && !(typeof leaseWaitMs === 'number' && leaseWaitMs >= 0)) {
     throw new EngineConfigurationError(
       'leaseWaitMs',
