@@ -76,6 +76,29 @@ export class EventStoreConfigError extends EventStoreError {
   }
 }
 
+/**
+ * The store could not reach its database at start-up: the message names the adapter, the host and
+ * the option to check, with the driver's own error as `cause`.
+ */
+export class EventStoreConnectionError extends EventStoreError {
+  constructor(
+    /** The adapter, e.g. `postgres`. */
+    readonly adapter: string,
+    /** Where it tried to connect, `host:port`. */
+    readonly address: string,
+    /** The option that names the database. */
+    readonly option: string,
+    cause: unknown,
+  ) {
+    super(
+      'EVENT_STORE_CONNECTION',
+      `The ${adapter} event store could not connect to ${address} (${(cause as Error)?.message ?? String(cause)}). ` +
+        `Check \`${option}\` (e.g. DATABASE_URL) and that the database runs there and accepts this user.`,
+    );
+    this.cause = cause;
+  }
+}
+
 /** An upcaster failed, or a stored event has a schema version no upcaster chain can reach. */
 export class UpcastError extends EventStoreError {
   constructor(

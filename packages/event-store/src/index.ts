@@ -19,6 +19,7 @@ export { EventStore, type EventStoreOptions, type EventStoreTransaction } from '
 export {
   DuplicateEventIdError,
   EventStoreConfigError,
+  EventStoreConnectionError,
   EventStoreError,
   EventStoreValidationError,
   SubscriptionHandlerError,

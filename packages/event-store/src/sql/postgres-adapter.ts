@@ -1,6 +1,6 @@
 import type { Pool, PoolConfig } from 'pg';
 import { EventStore, type EventStoreOptions } from '../event-store';
-import { EventStoreConfigError } from '../event-store.errors';
+import { EventStoreConfigError, EventStoreConnectionError } from '../event-store.errors';
 import { migrate } from './migrate';
 import { checkSchemaName } from './schema-name';
 import { SqlBackend } from './sql-backend';
@@ -52,12 +52,59 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   }
   const connection = poolConnection(pool, !given);
   try {
+    await reach(
+      connection,
+      addressOf(pool, connectionString),
+      given ? 'pool' : connectionString ? 'connectionString' : 'poolConfig',
+    );
     if (shouldMigrate) await migrate(connection, schema);
     return new EventStore(new SqlBackend('postgres', connection, schema), storeOptions);
   } catch (error) {
     await connection.close();
     throw error;
   }
+}
+
+/** Connection failures as `pg` reports them: refused, unknown host, timeout, login, missing database. */
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '28P01',
+  '28000',
+  '3D000',
+]);
+
+/** One round trip before anything else, so a database that cannot be reached is named as such. */
+async function reach(connection: SqlConnection, address: string, option: string): Promise<void> {
+  try {
+    await connection.query('SELECT 1');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const refused = (error as { errors?: { code?: string }[] }).errors?.some(
+      (e) => e.code && CONNECTION_FAILURES.has(e.code),
+    );
+    if (!(code && CONNECTION_FAILURES.has(code)) && !refused) throw error;
+    throw new EventStoreConnectionError('postgres', address, option, error);
+  }
+}
+
+/** `host:port` of the database, from the connection string or the pool's settings. */
+function addressOf(pool: Pool, connectionString: string | undefined): string {
+  const settings = (pool as unknown as { options: { host?: string; port?: number } }).options ?? {};
+  let host = settings.host;
+  let port = settings.port ? String(settings.port) : undefined;
+  if (connectionString) {
+    try {
+      const url = new URL(connectionString);
+      host = url.hostname || host;
+      port = url.port || port;
+    } catch {
+      // a keyword/value string: keep the pool's settings
+    }
+  }
+  return `${host ?? 'localhost'}:${port ?? 5432}`;
 }
 
 function poolConnection(pool: Pool, owned: boolean): SqlConnection {
