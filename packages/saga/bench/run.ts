@@ -2,9 +2,16 @@
 // @InngestFunction, both on the embedded engine through the real serve endpoint, in one run.
 // With `lifecycleEvents: 'all'` the saga also sends its progress events, so it is compared with
 // the plain function sending the same events in one step.sendEvent, as a hand-written one would.
+// Then as the example shop runs it: the engine and the event store (where the saga keeps its
+// state) on PostgreSQL, and on PGlite, the saga with a business key and compensations.
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamicModule, Injectable, Module, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { PgliteRunStore, PostgresRunStore } from '@sagaline/embedded-engine';
+import { EventStore, EventStoreModule } from '@sagaline/event-store';
 import {
   INNGEST_EMBEDDED_ENGINE,
   type InngestContext,
@@ -12,9 +19,26 @@ import {
   InngestModule,
   InngestService,
 } from '@sagaline/nestjs-inngest';
-import { Saga, type SagaLifecycleEvents, SagaModule, SagaStep } from '../src';
+import { Pool } from 'pg';
+import {
+  Compensate,
+  MemorySagaStateStore,
+  runSaga,
+  Saga,
+  type SagaContext,
+  type SagaDefinition,
+  type SagaLifecycleEvents,
+  SagaModule,
+  SagaStep,
+} from '../src';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
+/**
+ * Which apps run: `memory` (the saga layer alone), then as the shop runs it: `postgres`, `pglite`
+ * (on disk) and `pglite-memory` (the shop without a database configured).
+ */
+const SUITES = new Set((process.env.BENCH_SUITES ?? 'memory,postgres,pglite,pglite-memory').split(','));
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STEPS = ['one', 'two', 'three', 'four', 'five'];
 
 @Injectable()
@@ -67,18 +91,95 @@ function sagaClass(id: string, lifecycleEvents: SagaLifecycleEvents) {
   return FiveStepSaga;
 }
 
-async function main() {
+/** An order as the shop's sagas are triggered with: its id (the business key) and its lines. */
+const order = (orderId: string) => ({
+  orderId,
+  tenantId: 'acme',
+  items: [
+    { sku: 'SKU-1', quantity: 2, unitPrice: 1999 },
+    { sku: 'SKU-2', quantity: 1, unitPrice: 4999 },
+  ],
+  total: 8997,
+});
+const ORDER_STEPS = ['reserve', 'charge', 'confirm', 'label', 'notify'];
+const stepOutput = (name: string, orderId: string) => ({ [`${name}Id`]: `${name}-${orderId}` });
+
+/** The five steps of an order, written by hand. */
+@Injectable()
+class PlainOrderFunction {
+  @InngestFunction({ id: 'plain-order', triggers: { event: 'bench/plain-order' } })
+  async run({ step, event }: InngestContext) {
+    const { orderId } = event.data as { orderId: string };
+    for (const name of ORDER_STEPS) await step.run(name, () => stepOutput(name, orderId));
+    return 'done';
+  }
+}
+
+/** The same steps as a saga as the shop writes one: a business key, compensations. */
+@Saga({ id: 'order', trigger: 'bench/saga-order', businessKey: 'orderId' })
+class OrderSaga {
+  @SagaStep('reserve') reserve({ event }: SagaContext<{ orderId: string }>) {
+    return stepOutput('reserve', event.data.orderId);
+  }
+  @Compensate('reserve') release() {}
+  @SagaStep('charge') charge({ event }: SagaContext<{ orderId: string }>) {
+    return stepOutput('charge', event.data.orderId);
+  }
+  @Compensate('charge') refund() {}
+  @SagaStep('confirm') confirm({ event }: SagaContext<{ orderId: string }>) {
+    return stepOutput('confirm', event.data.orderId);
+  }
+  @SagaStep('label') label({ event }: SagaContext<{ orderId: string }>) {
+    return stepOutput('label', event.data.orderId);
+  }
+  @Compensate('label') voidLabel() {}
+  @SagaStep('notify') notify({ event }: SagaContext<{ orderId: string }>) {
+    return stepOutput('notify', event.data.orderId);
+  }
+}
+
+/**
+ * The same saga through `runSaga`, its states in memory: what the saga layer costs on a durable
+ * engine without the state store's writes.
+ */
+@Injectable()
+class OrderSagaStatesInMemory {
+  private readonly states = new MemorySagaStateStore();
+  private readonly definition: SagaDefinition<{ orderId: string }> = {
+    id: 'order-in-memory',
+    businessKey: (event) => String(event.data.orderId),
+    steps: ORDER_STEPS.map((name) => ({
+      id: name,
+      action: { kind: 'run' as const, run: (ctx) => stepOutput(name, ctx.event.data.orderId) },
+      ...(['reserve', 'charge', 'label'].includes(name) ? { compensate: () => undefined } : {}),
+    })),
+  };
+
+  @InngestFunction({ id: 'order-in-memory', triggers: { event: 'bench/saga-order-in-memory' } })
+  run(ctx: InngestContext) {
+    return runSaga(this.definition, ctx as never, { stateStore: this.states });
+  }
+}
+
+interface BenchApp {
+  send(name: string, data: Record<string, unknown>): Promise<void>;
+  /** Event-store appends to the saga's streams so far (0 without an event store). */
+  sagaAppends(): number;
+  close(): Promise<void>;
+}
+
+async function startApp(
+  imports: DynamicModule[],
+  providers: Provider[],
+  embedded: Record<string, unknown> = {},
+): Promise<BenchApp> {
   @Module({
     imports: [
-      InngestModule.forRoot({ appId: 'bench', mode: 'embedded', isGlobal: true }),
+      InngestModule.forRoot({ appId: 'bench', mode: 'embedded', isGlobal: true, embedded }),
+      ...imports,
       SagaModule.forRoot({}),
     ],
-    providers: [
-      PlainFunction,
-      PlainFunctionWithEvents,
-      sagaClass('saga', 'failures'),
-      sagaClass('saga-all', 'all'),
-    ],
+    providers,
   })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: false, abortOnError: false });
@@ -86,37 +187,158 @@ async function main() {
   const inngest = app.get(InngestService);
   await inngest.whenSynced();
   const engine = app.get(INNGEST_EMBEDDED_ENGINE);
+  let appends = 0;
+  if (imports.length > 0) {
+    const eventStore = app.get(EventStore, { strict: false });
+    const append = eventStore.appendToStream.bind(eventStore);
+    eventStore.appendToStream = (streamId, events, options) => {
+      if (streamId.startsWith('saga-')) appends++;
+      return append(streamId, events, options);
+    };
+  }
+  return {
+    async send(name, data) {
+      const { ids } = await inngest.send({ name, data });
+      const run = await engine.waitForRun({ eventId: ids[0] });
+      if (run.status !== 'completed') throw new Error(`${name} run ${run.status}`);
+    },
+    sagaAppends: () => appends,
+    close: () => app.close(),
+  };
+}
 
-  // [label, triggering event, index of the variant it is measured against]
-  const variants = [
-    ['plain @InngestFunction, 5 step.run', 'bench/plain', 0],
-    ["@Saga, 5 steps (default lifecycleEvents: 'failures')", 'bench/saga', 0],
-    ['plain @InngestFunction, 5 step.run + 1 step.sendEvent of 7 events', 'bench/plain-events', 0],
-    ["@Saga, 5 steps, lifecycleEvents: 'all' (7 events)", 'bench/saga-all', 2],
+interface Variant {
+  label: string;
+  app: BenchApp;
+  event: string;
+  /** Index of the variant it is measured against. */
+  against: number;
+  /** Counts the saga's event-store writes per run. */
+  saga?: boolean;
+}
+
+async function main() {
+  const variants: Variant[] = [];
+  const closing: Array<() => Promise<void>> = [];
+  const add = (label: string, app: BenchApp, event: string, against: number, saga = false) =>
+    variants.push({ label, app, event, against, saga }) - 1;
+
+  if (SUITES.has('memory')) {
+    const app = await startApp(
+      [],
+      [PlainFunction, PlainFunctionWithEvents, sagaClass('saga', 'failures'), sagaClass('saga-all', 'all')],
+    );
+    closing.push(app.close);
+    const plain = add('plain @InngestFunction, 5 step.run', app, 'bench/plain', -1);
+    variants[plain]!.against = plain;
+    add("@Saga, 5 steps (default lifecycleEvents: 'failures')", app, 'bench/saga', plain);
+    const withEvents = add(
+      'plain @InngestFunction, 5 step.run + 1 step.sendEvent of 7 events',
+      app,
+      'bench/plain-events',
+      plain,
+    );
+    add("@Saga, 5 steps, lifecycleEvents: 'all' (7 events)", app, 'bench/saga-all', withEvents);
     // The same function as row 1: how far apart two identical variants land shows this run's noise.
-    ['plain @InngestFunction again (A/A control)', 'bench/plain', 0],
-  ] as const;
-  const once = async (event: string) => {
+    add('plain @InngestFunction again (A/A control)', app, 'bench/plain', plain);
+  }
+
+  const durable: Array<
+    [string, () => Promise<[DynamicModule, Record<string, unknown>, () => Promise<void>]>]
+  > = [];
+  if (SUITES.has('postgres')) {
+    durable.push([
+      'engine and event store on PostgreSQL',
+      async () => {
+        const prefix = `saga_bench_${process.pid}`;
+        const store = await PostgresRunStore.create({
+          connectionString: DATABASE_URL,
+          schema: `${prefix}_engine`,
+        });
+        const events = EventStoreModule.forRoot({
+          adapter: { kind: 'postgres', connectionString: DATABASE_URL, schema: `${prefix}_events` },
+          isGlobal: true,
+        });
+        const drop = async () => {
+          const pool = new Pool({ connectionString: DATABASE_URL, max: 1 });
+          await pool.query(`DROP SCHEMA IF EXISTS ${prefix}_engine, ${prefix}_events CASCADE`);
+          await pool.end();
+        };
+        return [events, { store }, drop];
+      },
+    ]);
+  }
+  if (SUITES.has('pglite')) {
+    durable.push([
+      'engine and event store on PGlite on disk',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
+        const store = await PgliteRunStore.create({ dataDir: join(dir, 'engine') });
+        const events = EventStoreModule.forRoot({
+          adapter: { kind: 'pglite', dataDir: join(dir, 'events') },
+          isGlobal: true,
+        });
+        return [events, { store }, async () => rmSync(dir, { recursive: true, force: true })];
+      },
+    ]);
+  }
+  if (SUITES.has('pglite-memory')) {
+    // The shop without DATABASE_URL or PGLITE_DIR: runs in memory, events in an in-memory PGlite.
+    durable.push([
+      "engine in memory, event store on PGlite in memory: the shop's default",
+      async () => [
+        EventStoreModule.forRoot({ adapter: { kind: 'pglite' }, isGlobal: true }),
+        {},
+        async () => {},
+      ],
+    ]);
+  }
+  for (const [name, setUp] of durable) {
+    const [events, embedded, tearDown] = await setUp();
+    const app = await startApp([events], [PlainOrderFunction, OrderSaga, OrderSagaStatesInMemory], embedded);
+    closing.push(async () => {
+      await app.close();
+      await tearDown();
+    });
+    const plain = add(`plain @InngestFunction, 5 step.run (${name})`, app, 'bench/plain-order', -1);
+    variants[plain]!.against = plain;
+    add(
+      `@Saga, 5 steps, business key, 3 compensations, states in the event store (${name})`,
+      app,
+      'bench/saga-order',
+      plain,
+      true,
+    );
+    add(
+      `the same saga, states in memory through runSaga (${name})`,
+      app,
+      'bench/saga-order-in-memory',
+      plain,
+    );
+    add(`plain @InngestFunction again, A/A control (${name})`, app, 'bench/plain-order', plain);
+  }
+
+  let sequence = 0;
+  const once = async (variant: Variant) => {
     const started = performance.now();
-    const { ids } = await inngest.send({ name: event, data: {} });
-    const run = await engine.waitForRun({ eventId: ids[0] });
-    if (run.status !== 'completed') throw new Error(`${event} run ${run.status}`);
+    await variant.app.send(variant.event, order(`o-${process.pid}-${sequence++}`));
     return performance.now() - started;
   };
-  for (let i = 0; i < 20; i++) for (const [, event] of variants) await once(event); // warm-up
-  // Interleaved, so that drift of the machine affects every variant alike, and rotated, so that
-  // no variant always runs right after the same one (a run's tail work overlaps the next run).
+  for (let i = 0; i < 20; i++) for (const variant of variants) await once(variant); // warm-up
+  const appendsBefore = variants.map((variant) => variant.app.sagaAppends());
+  // Interleaved, so that drift of the machine affects every variant alike, in a new order each
+  // round, so that every variant follows every other alike: a run's tail work (the engine's
+  // commits, PGlite's file writes) overlaps the next run, and a fixed rotation would always hand
+  // one variant's tail to the same other variant.
+  const random = seeded(42);
   const times = variants.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) {
-    for (let k = 0; k < variants.length; k++) {
-      const index = (i + k) % variants.length;
-      times[index]!.push(await once(variants[index]![1]));
+    for (const index of shuffled(variants.length, random)) {
+      times[index]!.push(await once(variants[index]!));
     }
   }
-  const rows = variants.map(
-    ([label, , against], index) => [label, times[index]!.sort((a, b) => a - b), against] as const,
-  );
-  await app.close();
+  const appends = variants.map((variant, index) => variant.app.sagaAppends() - appendsBefore[index]!);
+  for (const close of closing) await close();
 
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const p = (values: number[], q: number) =>
@@ -126,12 +348,38 @@ async function main() {
   );
   console.log('| variant | mean ms | p50 ms | p99 ms | vs the plain function it matches |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const [label, times, against] of rows) {
-    const ratio = mean(times) / mean(rows[against]![1]);
+  for (const [index, { label, against }] of variants.entries()) {
+    const sorted = times[index]!.sort((a, b) => a - b);
+    const ratio = mean(sorted) / mean(times[against]!);
     console.log(
-      `| ${label} | ${mean(times).toFixed(2)} | ${p(times, 0.5).toFixed(2)} | ${p(times, 0.99).toFixed(2)} | ${ratio.toFixed(3)}x (row ${against + 1}) |`,
+      `| ${label} | ${mean(sorted).toFixed(2)} | ${p(sorted, 0.5).toFixed(2)} | ${p(sorted, 0.99).toFixed(2)} | ${ratio.toFixed(3)}x (row ${against + 1}) |`,
     );
   }
+  for (const [index, { label, saga }] of variants.entries()) {
+    // the app's two variants alternate, so its appends are the saga's
+    if (saga) console.log(`\n${label}: ${(appends[index]! / RUNS).toFixed(2)} event-store appends per run`);
+  }
+}
+
+/** Indexes 0..n-1 in random order (Fisher-Yates). */
+function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, index) => index);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** A small seeded PRNG (mulberry32): the same orders on every run of the bench. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 main().catch((error) => {

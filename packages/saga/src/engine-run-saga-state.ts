@@ -1,6 +1,12 @@
 import type { Logger } from 'inngest';
 import { initialSagaState, replaySagaState, toFailure } from './saga.runner';
-import { isActive, MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+import {
+  isActive,
+  MemorySagaStateStore,
+  type SagaState,
+  type SagaStateSaveOptions,
+  type SagaStateStore,
+} from './saga.state';
 import type { SagaDefinition, SagaFailure, SagaOutcome, SagaStepTools } from './saga.types';
 
 /** One step of a run's timeline, as `@sagaline/embedded-engine` records it. */
@@ -75,8 +81,8 @@ export class EngineRunSagaStateStore implements SagaStateStore {
     private readonly live: SagaStateStore = new MemorySagaStateStore(),
   ) {}
 
-  save(state: SagaState): Promise<void> {
-    return this.live.save(state);
+  save(state: SagaState, options?: SagaStateSaveOptions): Promise<void> {
+    return this.live.save(state, options);
   }
 
   async get(runId: string): Promise<SagaState | undefined> {

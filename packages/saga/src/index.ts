@@ -6,6 +6,7 @@ export {
 } from './engine-run-saga-state';
 export {
   EventStoreSagaStateStore,
+  type EventStoreSagaStateStoreOptions,
   SAGA_STATE_EVENT,
   type SagaEventStoreLike,
 } from './event-store-saga-state';
@@ -17,7 +18,13 @@ export {
   type SagaStepContext,
   type SagaStepOptions,
 } from './saga.decorators';
-export { SagaDefinitionError, SagaError, SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
+export {
+  SagaConfigError,
+  SagaDefinitionError,
+  SagaError,
+  SagaStepFailedError,
+  SagaStepTimeoutError,
+} from './saga.errors';
 export { SagaModule } from './saga.module';
 export { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
 export { type RegisteredSaga, SagaRegistry } from './saga.registry';
@@ -27,6 +34,7 @@ export {
   MemorySagaStateStore,
   type MemorySagaStateStoreOptions,
   type SagaState,
+  type SagaStateSaveOptions,
   type SagaStateStore,
 } from './saga.state';
 export {

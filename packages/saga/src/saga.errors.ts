@@ -24,6 +24,17 @@ export class SagaDefinitionError extends SagaError {
   }
 }
 
+/** An option of the saga package is invalid; names the option. */
+export class SagaConfigError extends SagaError {
+  constructor(
+    /** The option at fault. */
+    readonly field: string,
+    message: string,
+  ) {
+    super('SAGA_CONFIG', message);
+  }
+}
+
 /** A step failed for good (after its attempts, on a permanent error, or on timeout). */
 export class SagaStepFailedError extends SagaError {
   constructor(

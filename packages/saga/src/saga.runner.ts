@@ -3,7 +3,12 @@ import type { Logger } from 'inngest';
 import { requestedRetryDelay, retryDelay } from './retry-delay';
 import { assertRunnable } from './saga.definition';
 import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
-import { MemorySagaStateStore, type SagaState, type SagaStateStore } from './saga.state';
+import {
+  MemorySagaStateStore,
+  type SagaState,
+  type SagaStateSaveOptions,
+  type SagaStateStore,
+} from './saga.state';
 import {
   type RetryPolicy,
   SAGA_UNKNOWN_OUTPUT,
@@ -147,7 +152,9 @@ class SagaExecution<TData> {
 
   private async runStep(definition: SagaStepDefinition<TData>, round = 0): Promise<void> {
     this.state.startedSteps.includes(definition.id) || this.state.startedSteps.push(definition.id);
-    await this.save();
+    // Deferrable: the saga saves again before it waits, fails or ends, so a durable store may
+    // write the progress of steps that run back to back once (see SagaStateSaveOptions).
+    await this.save({ deferrable: true });
     const output = await this.execute(definition, round);
     this.state.results[definition.id] = output;
     this.state.completedSteps.push(definition.id);
@@ -162,11 +169,11 @@ class SagaExecution<TData> {
     const { action } = definition;
     const id = round === 0 ? definition.id : `${definition.id}:retry-${round}`;
     if (action.kind === 'sleep') {
-      await this.flush();
+      await this.pause();
       return this.step.sleep(id, action.duration);
     }
     if (action.kind === 'waitForEvent') {
-      await this.flush();
+      await this.pause();
       const event = await this.step.waitForEvent(id, {
         event: action.event,
         timeout: action.timeout,
@@ -224,7 +231,7 @@ class SagaExecution<TData> {
       }
       if (result.permanent || attempt >= retry.attempts)
         throw new SagaStepFailedError(id, result.name, result.message);
-      await this.flush();
+      await this.pause();
       await this.step.sleep(`${id}#backoff-${attempt}`, retryDelay(retry, attempt, result.retryAfterMs));
     }
   }
@@ -264,7 +271,6 @@ class SagaExecution<TData> {
     const outcome = await compensateStarted(this.definition, this.state, this.step, (attempt) =>
       this.context(attempt),
     );
-    await this.save();
     if (outcome === 'failed') {
       this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
       return this.finish('compensation_failed'); // its event, with the operator report, is queued above
@@ -315,9 +321,19 @@ class SagaExecution<TData> {
     };
   }
 
-  private async save(): Promise<void> {
+  private async save(options?: SagaStateSaveOptions): Promise<void> {
     this.state.updatedAt = Date.now();
-    await this.store.save(this.state);
+    await this.store.save(this.state, options);
+  }
+
+  /**
+   * Before the saga waits (a sleep, a retry's backoff, an event): its state is stored and its
+   * events are sent, since the run may now stop for long, and a cancellation meanwhile
+   * compensates from the stored state.
+   */
+  private async pause(): Promise<void> {
+    await this.save();
+    await this.flush();
   }
 
   /** Queues a happy-path event, sent only with `lifecycleEvents: 'all'`. */

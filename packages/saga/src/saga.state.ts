@@ -35,13 +35,27 @@ export interface SagaState {
   event: { name: string; data: Record<string, unknown>; id?: string };
 }
 
+/** How a saga asks a store to save its state. */
+export interface SagaStateSaveOptions {
+  /**
+   * The saga is about to start a step and saves again when it starts the next one, waits, fails
+   * or ends: until then only queries read this state. A store may then resolve before the state
+   * is stored and store only the latest of several such saves (the event store does; see
+   * `EventStoreSagaStateStore`). Without it, the state is stored when `save` resolves.
+   */
+  deferrable?: boolean;
+}
+
 /**
  * Keeps saga states for queries and for compensating a cancelled saga. The memory store is the
  * default; back it with a durable store to keep states across restarts.
  */
 export interface SagaStateStore {
-  /** Saves (replaces) a state. */
-  save(state: SagaState): Promise<void>;
+  /**
+   * Saves (replaces) a state. A store that ignores `options` stores every save before it resolves,
+   * which is always correct.
+   */
+  save(state: SagaState, options?: SagaStateSaveOptions): Promise<void>;
   /** A state by run id. */
   get(runId: string): Promise<SagaState | undefined>;
   /** States of one saga with a business key, oldest first. */

@@ -8,9 +8,8 @@ import {
   type SagaEventStoreLike,
   SagaModule,
   SagaService,
-  type SagaState,
 } from '../src';
-import { Ledger, LifecycleListener, OrderSaga } from './fixtures';
+import { Ledger, LifecycleListener, OrderSaga, sagaState } from './fixtures';
 
 describe('saga states in the event store, when EventStoreModule is in the app', () => {
   let subject: EmbeddedApp;
@@ -41,7 +40,7 @@ describe('saga states in the event store, when EventStoreModule is in the app', 
     });
     expect(await sagas.getState(run.id)).toEqual(byKey);
 
-    // The function is replayed once per step, and saves its state each time: only progress is stored.
+    // Each stored state is a progress of its own (replays store nothing again); the last, the end.
     const { events } = await subject.app.get(EventStore).readStream(`saga-${run.id}`);
     expect(events.every((event) => event.type === SAGA_STATE_EVENT)).toBe(true);
     const progress = events.map((event) => event.data as { completedSteps: string[]; status: string });
@@ -61,21 +60,7 @@ describe('saga states in the event store, when EventStoreModule is in the app', 
       readStream: (streamId, options) => memory.readStream(streamId, options),
     };
     const states = new EventStoreSagaStateStore(counted);
-    const state: SagaState = {
-      sagaId: 'order-processing',
-      runId: 'run-1',
-      businessKey: 'o-1',
-      status: 'running',
-      startedSteps: ['reserve'],
-      completedSteps: [],
-      compensatedSteps: [],
-      results: {},
-      compensationFailures: [],
-      timings: {},
-      event: { name: 'order.created', data: { orderId: 'o-1' } },
-      startedAt: 1,
-      updatedAt: 1,
-    };
+    const state = sagaState();
     await states.save(state);
     await states.save({ ...state, updatedAt: 2 }); // a replay of the function: same progress
     expect(appends).toEqual(['saga-run-1', 'saga-order-processing-by-key-o-1']);

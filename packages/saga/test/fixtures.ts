@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { type InngestContext, InngestFunction } from '@sagaline/nestjs-inngest';
 import { NonRetriableError } from 'inngest';
-import { Compensate, SAGA_UNKNOWN_OUTPUT, Saga, type SagaContext, type SagaOutcome, SagaStep } from '../src';
+import {
+  Compensate,
+  SAGA_UNKNOWN_OUTPUT,
+  Saga,
+  type SagaContext,
+  type SagaOutcome,
+  type SagaState,
+  SagaStep,
+} from '../src';
 
 /** Records what ran, and decides which step fails, per order. */
 @Injectable()
@@ -261,3 +269,21 @@ export class FlakySaga {
     this.ledger.record(key);
   }
 }
+
+/** A state of run `run-1` of `order-processing` (order `o-1`), at its first step unless `progress` says otherwise. */
+export const sagaState = (progress: Partial<SagaState> = {}): SagaState => ({
+  sagaId: 'order-processing',
+  runId: 'run-1',
+  businessKey: 'o-1',
+  status: 'running',
+  startedSteps: ['reserve'],
+  completedSteps: [],
+  compensatedSteps: [],
+  results: {},
+  compensationFailures: [],
+  timings: {},
+  event: { name: 'order.created', data: { orderId: 'o-1' } },
+  startedAt: 1,
+  updatedAt: 1,
+  ...progress,
+});

@@ -1,0 +1,109 @@
+import type { SagaState } from './saga.state';
+
+/** Writes one state; `covers` are the progress keys of the deferred saves it supersedes. */
+export type SagaStateWrite = (state: SagaState, covers: string[]) => Promise<void>;
+
+/** A run's saves this process has not stored yet. */
+interface RunWrites {
+  /** The latest deferred save: the saga's own state object, copied when its write starts. */
+  deferred?: SagaState;
+  /** The progress keys of the deferred saves since the last write. */
+  covers: string[];
+  timer?: NodeJS.Timeout;
+  /** The state being written, until its write settles. */
+  writing?: SagaState;
+  /** The run's last write: a run's writes go one at a time, in the order of its saves. */
+  tail?: Promise<void>;
+}
+
+/**
+ * @internal Write-behind for saga states: a deferred save is written within `delayMs`, and only
+ * the latest of a run's deferred saves is (steps that run back to back cost one write, not one
+ * each); a save that must be stored now waits for the run's write in flight, then replaces the
+ * deferred one. What is not stored yet stays readable here, so reads in this process are never
+ * behind.
+ */
+export class SagaStateWriteBehind {
+  private readonly runs = new Map<string, RunWrites>();
+
+  constructor(
+    private readonly write: SagaStateWrite,
+    private readonly delayMs: number,
+    private readonly onDeferredWriteError: (state: SagaState, error: unknown) => void,
+  ) {}
+
+  /** Keeps `state` to write within the delay; a later save of the run replaces it. */
+  defer(state: SagaState, progressKey: string): void {
+    const run = this.run(state.runId);
+    run.deferred = state;
+    run.covers.push(progressKey);
+    run.timer ??= setTimeout(() => this.writeDeferred(state.runId), this.delayMs).unref();
+  }
+
+  /** Writes `state` after the run's write in flight; it replaces the run's deferred save. */
+  writeNow(state: SagaState): Promise<void> {
+    const run = this.run(state.runId);
+    const covers = this.takeDeferred(run);
+    return this.enqueue(state.runId, run, state, covers);
+  }
+
+  /** The newest state of the run that this process holds and may not have stored yet. */
+  unstored(runId: string): SagaState | undefined {
+    const run = this.runs.get(runId);
+    return run?.deferred ?? run?.writing;
+  }
+
+  /** Every such state. */
+  allUnstored(): SagaState[] {
+    return [...this.runs.keys()].flatMap((runId) => this.unstored(runId) ?? []);
+  }
+
+  /** Writes every deferred state now, and waits for every write in flight. */
+  async flush(): Promise<void> {
+    for (const runId of [...this.runs.keys()]) this.writeDeferred(runId);
+    await Promise.all([...this.runs.values()].map((run) => run.tail?.catch(() => {})));
+  }
+
+  private writeDeferred(runId: string): void {
+    const run = this.runs.get(runId);
+    const state = run?.deferred;
+    if (!run || !state) return;
+    const covers = this.takeDeferred(run);
+    this.enqueue(runId, run, state, covers).catch((error) => this.onDeferredWriteError(state, error));
+  }
+
+  private takeDeferred(run: RunWrites): string[] {
+    clearTimeout(run.timer);
+    const covers = run.covers;
+    run.deferred = undefined;
+    run.timer = undefined;
+    run.covers = [];
+    return covers;
+  }
+
+  private enqueue(runId: string, run: RunWrites, state: SagaState, covers: string[]): Promise<void> {
+    const next = (run.tail ?? Promise.resolve())
+      .catch(() => {}) // the earlier write's caller has its error; this one is tried regardless
+      .then(() => {
+        // a copy, taken as the write starts: the saga goes on changing its own object
+        run.writing = structuredClone(state);
+        return this.write(run.writing, covers);
+      });
+    run.tail = next;
+    const settle = () => {
+      if (run.tail !== next) return; // a later write is queued: it clears up after itself
+      run.writing = undefined;
+      if (!run.deferred) this.runs.delete(runId);
+    };
+    next.then(settle, settle);
+    return next;
+  }
+
+  private run(runId: string): RunWrites {
+    const known = this.runs.get(runId);
+    if (known) return known;
+    const run: RunWrites = { covers: [] };
+    this.runs.set(runId, run);
+    return run;
+  }
+}
