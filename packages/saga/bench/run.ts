@@ -20,6 +20,7 @@ import {
   InngestService,
 } from '@sagaline/nestjs-inngest';
 import { Pool } from 'pg';
+import { recordSummaryRows, type SummaryRow } from '../../../scripts/bench-summary';
 import {
   Compensate,
   MemorySagaStateStore,
@@ -111,6 +112,33 @@ class PlainOrderFunction {
   async run({ step, event }: InngestContext) {
     const { orderId } = event.data as { orderId: string };
     for (const name of ORDER_STEPS) await step.run(name, () => stepOutput(name, orderId));
+    return 'done';
+  }
+}
+
+/**
+ * The same five steps, then what the saga stores, appended by hand: the run's end state in a
+ * stream of its own and the run in its order's stream, together, once the steps are done. The
+ * floor of any saga whose state must outlive the process.
+ */
+@Injectable()
+class PlainOrderFunctionStoringItsState {
+  constructor(private readonly events: EventStore) {}
+
+  @InngestFunction({ id: 'plain-order-stored', triggers: { event: 'bench/plain-order-stored' } })
+  async run({ step, event, runId }: InngestContext) {
+    const { orderId } = event.data as { orderId: string };
+    const results: Record<string, unknown> = {};
+    for (const name of ORDER_STEPS) results[name] = await step.run(name, () => stepOutput(name, orderId));
+    const state = { runId, orderId, status: 'completed', event: event.data, results, updatedAt: Date.now() };
+    await Promise.all([
+      this.events.appendToStream(`order-state-${runId}`, [
+        { id: `order-state:${runId}:completed`, type: 'order.state', data: state },
+      ]),
+      this.events.appendToStream(`orders-by-key-${orderId}`, [
+        { id: `order-run:${runId}`, type: 'order.run', data: { runId } },
+      ]),
+    ]);
     return 'done';
   }
 }
@@ -215,13 +243,24 @@ interface Variant {
   against: number;
   /** Counts the saga's event-store writes per run. */
   saga?: boolean;
+  /**
+   * Its row in `pnpm bench`'s summary: what it measures, the ratio it must stay within, and a
+   * second variant it is also measured against.
+   */
+  summary?: { path: string; target?: number; floor?: number };
 }
 
 async function main() {
   const variants: Variant[] = [];
   const closing: Array<() => Promise<void>> = [];
-  const add = (label: string, app: BenchApp, event: string, against: number, saga = false) =>
-    variants.push({ label, app, event, against, saga }) - 1;
+  const add = (
+    label: string,
+    app: BenchApp,
+    event: string,
+    against: number,
+    saga = false,
+    summary?: Variant['summary'],
+  ) => variants.push({ label, app, event, against, saga, summary }) - 1;
 
   if (SUITES.has('memory')) {
     const app = await startApp(
@@ -231,7 +270,9 @@ async function main() {
     closing.push(app.close);
     const plain = add('plain @InngestFunction, 5 step.run', app, 'bench/plain', -1);
     variants[plain]!.against = plain;
-    add("@Saga, 5 steps (default lifecycleEvents: 'failures')", app, 'bench/saga', plain);
+    add("@Saga, 5 steps (default lifecycleEvents: 'failures')", app, 'bench/saga', plain, false, {
+      path: 'saga, five steps, states in memory',
+    });
     const withEvents = add(
       'plain @InngestFunction, 5 step.run + 1 step.sendEvent of 7 events',
       app,
@@ -295,19 +336,30 @@ async function main() {
   }
   for (const [name, setUp] of durable) {
     const [events, embedded, tearDown] = await setUp();
-    const app = await startApp([events], [PlainOrderFunction, OrderSaga, OrderSagaStatesInMemory], embedded);
+    const app = await startApp(
+      [events],
+      [PlainOrderFunction, PlainOrderFunctionStoringItsState, OrderSaga, OrderSagaStatesInMemory],
+      embedded,
+    );
     closing.push(async () => {
       await app.close();
       await tearDown();
     });
     const plain = add(`plain @InngestFunction, 5 step.run (${name})`, app, 'bench/plain-order', -1);
     variants[plain]!.against = plain;
+    const stored = add(
+      `plain @InngestFunction, 5 step.run, its end state and business key appended by hand (${name})`,
+      app,
+      'bench/plain-order-stored',
+      plain,
+    );
     add(
       `@Saga, 5 steps, business key, 3 compensations, states in the event store (${name})`,
       app,
       'bench/saga-order',
       plain,
       true,
+      { path: `saga on the event-store state store, five steps, ${name}`, target: 1.1, floor: stored },
     );
     add(
       `the same saga, states in memory through runSaga (${name})`,
@@ -348,15 +400,33 @@ async function main() {
   );
   console.log('| variant | mean ms | p50 ms | p99 ms | vs the plain function it matches |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const [index, { label, against }] of variants.entries()) {
+  const means = times.map(mean);
+  for (const [index, { label, against, summary }] of variants.entries()) {
     const sorted = times[index]!.sort((a, b) => a - b);
-    const ratio = mean(sorted) / mean(times[against]!);
+    const floor = summary?.floor;
+    const toFloor =
+      floor === undefined ? '' : `, ${(means[index]! / means[floor]!).toFixed(3)}x (row ${floor + 1})`;
     console.log(
-      `| ${label} | ${mean(sorted).toFixed(2)} | ${p(sorted, 0.5).toFixed(2)} | ${p(sorted, 0.99).toFixed(2)} | ${ratio.toFixed(3)}x (row ${against + 1}) |`,
+      `| ${label} | ${means[index]!.toFixed(2)} | ${p(sorted, 0.5).toFixed(2)} | ${p(sorted, 0.99).toFixed(2)} | ${(means[index]! / means[against]!).toFixed(3)}x (row ${against + 1})${toFloor} |`,
     );
   }
+  const summary: SummaryRow[] = variants.flatMap(({ summary: row, against }, index) => {
+    if (!row) return [];
+    const ratio = means[index]! / means[against]!;
+    const floor = row.floor === undefined ? undefined : means[row.floor]!;
+    return {
+      source: 'saga',
+      path: row.path,
+      sagaline: `${means[index]!.toFixed(2)} ms a run`,
+      peer: `plain @InngestFunction ${means[against]!.toFixed(2)} ms${floor ? `; storing the same by hand ${floor.toFixed(2)} ms` : ''}`,
+      ratio: `${ratio.toFixed(3)}x the plain function${floor ? `; ${(means[index]! / floor).toFixed(3)}x the hand-stored one` : ''}`,
+      target: row.target ? `≤ ${row.target.toFixed(2)}x the plain function` : '-',
+      ...(row.target ? { met: ratio <= row.target } : {}),
+    };
+  });
+  recordSummaryRows(summary);
   for (const [index, { label, saga }] of variants.entries()) {
-    // the app's two variants alternate, so its appends are the saga's
+    // only the saga writes to saga-* streams, so the app's appends there are the saga's
     if (saga) console.log(`\n${label}: ${(appends[index]! / RUNS).toFixed(2)} event-store appends per run`);
   }
 }

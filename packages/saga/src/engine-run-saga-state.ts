@@ -1,5 +1,6 @@
 import type { Logger } from 'inngest';
-import { initialSagaState, replaySagaState, toFailure } from './saga.runner';
+import { toFailure } from './saga.failure';
+import { initialSagaState, replaySagaState } from './saga.runner';
 import {
   isActive,
   MemorySagaStateStore,

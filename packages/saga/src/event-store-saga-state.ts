@@ -165,12 +165,14 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
   }
 
   async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
+    // Runs whose first write has yet to reach their business key's stream, taken before the read:
+    // a write that lands during the read leaves this list, so taken after it would miss the run.
+    const unstored = this.writes
+      .allUnstored()
+      .filter((state) => state.sagaId === sagaId && state.businessKey === businessKey);
     const { events } = await this.store.readStream(businessKeyStream(sagaId, businessKey));
     const runIds = new Set(events.map((event) => (event.data as { runId: string }).runId));
-    // runs whose first write has yet to reach their business key's stream
-    for (const state of this.writes.allUnstored()) {
-      if (state.sagaId === sagaId && state.businessKey === businessKey) runIds.add(state.runId);
-    }
+    for (const state of unstored) runIds.add(state.runId);
     const states = await Promise.all([...runIds].map((runId) => this.get(runId)));
     return states
       .filter((state): state is SagaState => state !== undefined)
@@ -193,6 +195,8 @@ function progressOf(state: SagaState): { key: string; ordinal: number } {
         state.compensationFailures.length,
         // a stalled saga saves its failure with no other change; a later round, another failure
         ...(state.failure ? [state.failure.stepId, state.failure.name, state.failure.message] : []),
+        // a wait (on a breaker, a backoff) is saved before it starts, so another process sees it
+        ...(state.waiting ? Object.values(state.waiting).map((wait) => wait.sleepId) : []),
       ]),
     )
     .digest('hex')

@@ -36,6 +36,7 @@ export {
   type SagaState,
   type SagaStateSaveOptions,
   type SagaStateStore,
+  type SagaWait,
 } from './saga.state';
 export {
   type CompensationPolicy,

@@ -3,6 +3,15 @@ import type { RetryPolicy } from './saga.types';
 /** The default `RetryPolicy.maxRetryAfterMs`: 5 minutes. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 5 * 60_000;
 
+/** The default `maxBreakerWaitMs`: 1 hour of waits on an open breaker per step or compensation. */
+export const DEFAULT_MAX_BREAKER_WAIT_MS = 60 * 60_000;
+
+/** The `code` of `@sagaline/circuit-breaker`'s `CircuitOpenError`, the refusal the saga recognises. */
+export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
+
+/** How deep a refusal is looked for in `cause`: the breaker wraps it once in a `RetryAfterError`. */
+const MAX_CAUSE_DEPTH = 4;
+
 const SECOND = 1_000;
 const DEFAULT_BACKOFF_MS = 1_000;
 const DEFAULT_MAX_BACKOFF_MS = 60_000;
@@ -38,11 +47,38 @@ export function requestedRetryDelay(error: unknown, now: number): number | undef
 }
 
 /**
+ * @internal Whether the call was refused up front, without reaching the dependency: the error, or
+ * one of its `cause`s, has the `code` `CIRCUIT_OPEN` (an open or half-open `@sagaline/circuit-breaker`,
+ * or any error that follows the same contract) and a `retryAfterMs` of 0 or more. A forced-open
+ * breaker (`-1`) names no time and is not a refusal the saga waits out. Returns the breaker's name
+ * when the error carries one, and the refusal's own delay.
+ */
+export function refusalOf(error: unknown): { breaker?: string; retryAfterMs: number } | undefined {
+  let current = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const { code, retryAfterMs, breaker, cause } = current as {
+      code?: unknown;
+      retryAfterMs?: unknown;
+      breaker?: unknown;
+      cause?: unknown;
+    };
+    if (code === CIRCUIT_OPEN_CODE) {
+      if (typeof retryAfterMs !== 'number' || !(retryAfterMs >= 0)) return undefined;
+      return typeof breaker === 'string' ? { breaker, retryAfterMs } : { retryAfterMs };
+    }
+    current = cause;
+  }
+  return undefined;
+}
+
+/**
  * @internal How long to wait after failed attempt number `attempt` (1-based): the delay the error
  * asked for, capped by `maxRetryAfterMs`, else the policy's doubling backoff.
  *
- * A requested delay is rounded up to whole seconds: Inngest's durable sleeps have a resolution of
- * one second and drop the rest, which would wake the step before the service said it may call again.
+ * Both are rounded up to whole seconds: Inngest's durable sleeps have a resolution of one second
+ * and drop the rest, which would wake the step before the service said it may call again (backoffs
+ * under a second are refused at start-up, see `assertRunnable`).
  */
 export function retryDelay(policy: RetryPolicy | undefined, attempt: number, requestedMs?: number): number {
   if (requestedMs !== undefined) {
@@ -50,7 +86,7 @@ export function retryDelay(policy: RetryPolicy | undefined, attempt: number, req
     return Math.min(Math.ceil(requestedMs / SECOND) * SECOND, cap);
   }
   const backoff = (policy?.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (attempt - 1);
-  return Math.min(backoff, policy?.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+  return Math.ceil(Math.min(backoff, policy?.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS) / SECOND) * SECOND;
 }
 
 function timeUntil(at: number, now: number): number | undefined {

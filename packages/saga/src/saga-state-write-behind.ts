@@ -10,7 +10,7 @@ interface RunWrites {
   /** The progress keys of the deferred saves since the last write. */
   covers: string[];
   timer?: NodeJS.Timeout;
-  /** The state being written, until its write settles. */
+  /** The latest state queued or being written, until its write settles. */
   writing?: SagaState;
   /** The run's last write: a run's writes go one at a time, in the order of its saves. */
   tail?: Promise<void>;
@@ -82,13 +82,13 @@ export class SagaStateWriteBehind {
   }
 
   private enqueue(runId: string, run: RunWrites, state: SagaState, covers: string[]): Promise<void> {
+    // A copy, taken now: the saga goes on changing its own object. Readable at once, since the
+    // run's deferred save was just taken: a reader in between would find the run nowhere.
+    const copy = structuredClone(state);
+    run.writing = copy;
     const next = (run.tail ?? Promise.resolve())
       .catch(() => {}) // the earlier write's caller has its error; this one is tried regardless
-      .then(() => {
-        // a copy, taken as the write starts: the saga goes on changing its own object
-        run.writing = structuredClone(state);
-        return this.write(run.writing, covers);
-      });
+      .then(() => this.write(copy, covers));
     run.tail = next;
     const settle = () => {
       if (run.tail !== next) return; // a later write is queued: it clears up after itself

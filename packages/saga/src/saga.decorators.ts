@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { DeclaresInngestFunctions } from '@sagaline/nestjs-inngest';
 import type { CompensationPolicy, RetryPolicy, SagaContext, SagaLifecycleEvents } from './saga.types';
 
 /** Options of `@Saga`. */
@@ -26,6 +27,12 @@ export interface SagaOptions {
   lifecycleEventData?: (event: { name: string; data: any }) => Record<string, unknown>;
   /** After a pivot: how long to wait for an operator's `saga/retry` event. Default `7d`. */
   operatorTimeout?: string;
+  /**
+   * How long each step and compensation may wait, in all, for an open circuit breaker's probe
+   * time without spending attempts (ms). A step's `retry.maxBreakerWaitMs` overrides it. Default
+   * 3600000 (1 h).
+   */
+  maxBreakerWaitMs?: number;
 }
 
 /** Options of `@SagaStep`. */
@@ -92,6 +99,12 @@ export function Saga(options: SagaOptions): ClassDecorator {
   return (target) => {
     Injectable()(target);
     SagaMetadata(options)(target);
+    // Without SagaModule nothing builds the saga's function; the binding then names the module at sync.
+    DeclaresInngestFunctions({
+      decorator: '@Saga',
+      module: 'SagaModule.forRoot()',
+      functionIds: [options.id],
+    })(target);
   };
 }
 

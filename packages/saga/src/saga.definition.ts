@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay';
-import { SagaDefinitionError } from './saga.errors';
+import { SagaConfigError, SagaDefinitionError } from './saga.errors';
 import type { RetryPolicy, SagaDefinition } from './saga.types';
 
 /** Step ids the runner derives from a step's own (attempts, retries, compensations, events). */
@@ -34,7 +34,10 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
     ids.add(step.id);
     assertRetryCap(step.retry, `step "${step.id}": retry`, fail);
     assertRetryCap(step.compensation?.retry, `the compensation of step "${step.id}": retry`, fail);
+    assertDurations(step.retry, `Saga ${owner}: step "${step.id}": retry`);
+    assertDurations(step.compensation?.retry, `Saga ${owner}: the compensation of step "${step.id}": retry`);
   }
+  assertBreakerWait(definition.maxBreakerWaitMs, 'maxBreakerWaitMs', `Saga ${owner}: maxBreakerWaitMs`);
   const pivot = definition.steps.findIndex((step) => step.pivot);
   const late = pivot >= 0 ? definition.steps.slice(pivot + 1).find((step) => step.compensate) : undefined;
   if (late) {
@@ -60,5 +63,33 @@ function assertRetryCap(
   if (cap === undefined || (Number.isFinite(cap) && cap >= 0)) return;
   fail(
     `${where}.maxRetryAfterMs is ${String(cap)}; use a number of ms, 0 or more (default ${DEFAULT_MAX_RETRY_AFTER_MS}: 5 min).`,
+  );
+}
+
+/** Inngest's durable sleeps count whole seconds: a shorter backoff would silently wait 1 s. */
+const MIN_BACKOFF_MS = 1_000;
+
+/**
+ * Refuses a backoff the durable sleep cannot honour, and a breaker-wait budget that is not a
+ * duration, naming the option (`field`) and the fix.
+ */
+function assertDurations(policy: RetryPolicy | undefined, where: string): void {
+  if (!policy) return;
+  for (const field of ['backoffMs', 'maxBackoffMs'] as const) {
+    const value = policy[field];
+    if (value === undefined || (Number.isFinite(value) && value >= MIN_BACKOFF_MS)) continue;
+    throw new SagaConfigError(
+      `retry.${field}`,
+      `${where}.${field} is ${String(value)}; use 1000 ms or more: Inngest's durable sleeps have a resolution of one second, so a shorter wait would silently last 1 s.`,
+    );
+  }
+  assertBreakerWait(policy.maxBreakerWaitMs, 'retry.maxBreakerWaitMs', `${where}.maxBreakerWaitMs`);
+}
+
+function assertBreakerWait(value: number | undefined, field: string, where: string): void {
+  if (value === undefined || (Number.isFinite(value) && value >= 0)) return;
+  throw new SagaConfigError(
+    field,
+    `${where} is ${String(value)}; use a number of ms, 0 or more (0 counts every refusal of an open breaker as an attempt; default 3600000: 1 h).`,
   );
 }

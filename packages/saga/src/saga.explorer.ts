@@ -170,6 +170,7 @@ export function buildDefinition(
     lifecycleEvents: options.lifecycleEvents,
     lifecycleEventData: options.lifecycleEventData,
     operatorTimeout: options.operatorTimeout,
+    maxBreakerWaitMs: options.maxBreakerWaitMs,
     businessKey:
       typeof businessKey === 'function'
         ? businessKey

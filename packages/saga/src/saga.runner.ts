@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'inngest';
-import { requestedRetryDelay, retryDelay } from './retry-delay';
+import { format } from 'node:util';
+import { Logger as NestLogger } from '@nestjs/common';
+import type { GetStepTools, Inngest, Logger } from 'inngest';
+import { DEFAULT_MAX_BREAKER_WAIT_MS } from './retry-delay';
+import { runAttempts } from './saga.attempts';
 import { assertRunnable } from './saga.definition';
 import { SagaStepFailedError, SagaStepTimeoutError } from './saga.errors';
+import { toFailure } from './saga.failure';
 import {
   MemorySagaStateStore,
   type SagaState,
   type SagaStateSaveOptions,
   type SagaStateStore,
+  type SagaWait,
 } from './saga.state';
 import {
   type RetryPolicy,
@@ -24,27 +29,27 @@ import {
 /** What `runSaga` needs from the Inngest function context. */
 export interface SagaRunInput {
   event: { name: string; data: any; id?: string; ts?: number };
-  step: SagaStepTools;
+  /** The run's step tools: an Inngest handler's `step` as it is, or tools of the same shape. */
+  step: SagaStepTools | GetStepTools<Inngest.Any>;
   runId: string;
-  logger: Logger;
+  /** The run's logger; Nest's `Logger` (context `Saga`) when the context passed has none. */
+  logger?: Logger;
 }
+
+const nestLogger = new NestLogger('Saga');
+/** The run's logger when `runSaga` is given a context without one: Nest's, as the rest of the app logs. */
+const nestSagaLogger: Logger = {
+  info: (...args) => nestLogger.log(format(...args)),
+  warn: (...args) => nestLogger.warn(format(...args)),
+  error: (...args) => nestLogger.error(format(...args)),
+  debug: (...args) => nestLogger.debug(format(...args)),
+};
 
 /** Options of `runSaga`. */
 export interface SagaRunOptions {
   /** Where the saga's state is kept for queries and cancellation. Default: a process-wide memory store. */
   stateStore?: SagaStateStore;
 }
-
-type AttemptResult =
-  | { ok: true; value: unknown; startedAt: number; endedAt: number }
-  | {
-      ok: false;
-      permanent: boolean;
-      name: string;
-      message: string;
-      /** The delay the error asked for before the next try (see `requestedRetryDelay`). */
-      retryAfterMs?: number;
-    };
 
 const DEFAULT_RETRIES = 3;
 const DEFAULT_COMPENSATION_ATTEMPTS = 3;
@@ -118,15 +123,18 @@ class SagaExecution<TData> {
   private pivotPassed = false;
   /** Lifecycle events not yet sent; see `flush`. */
   private pending: SagaEventPayload[] = [];
+  private readonly logger: Logger;
 
   constructor(
     private readonly definition: SagaDefinition<TData>,
     private readonly input: SagaRunInput,
     private readonly store: SagaStateStore,
   ) {
-    this.step = input.step;
+    // Inngest's tools are generic per call (their `run` returns the JSON of T): the same calls
+    this.step = input.step as SagaStepTools;
+    this.logger = input.logger ?? nestSagaLogger;
     this.progressEvents = definition.lifecycleEvents === 'all';
-    this.eventData = extraEventData(definition, input.event, input.logger);
+    this.eventData = extraEventData(definition, input.event, this.logger);
     const businessKey = definition.businessKey?.(input.event);
     this.state = initialSagaState(definition.id, input.runId, input.event, businessKey);
   }
@@ -200,8 +208,9 @@ class SagaExecution<TData> {
   }
 
   /**
-   * Tries `work` up to the policy's attempts, each attempt a durable step, with a durable sleep
-   * between them: the delay the error asked for (`RetryAfterError`, `retryAfterMs`), else backoff.
+   * Tries `work` up to the policy's attempts, each try a durable step, with a durable sleep between
+   * them (see `runAttempts`); a try an open breaker refused waits for its probe time and is not
+   * counted. Each wait is in the saga's state (`waiting`) while it lasts.
    */
   private async attempt(
     id: string,
@@ -209,36 +218,42 @@ class SagaExecution<TData> {
     work: (attempt: number) => unknown,
     isPermanent: ((error: unknown) => boolean) | undefined,
   ): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      const result = await this.step.run<AttemptResult>(attempt === 1 ? id : `${id}#${attempt}`, async () => {
-        const startedAt = Date.now();
-        try {
-          return { ok: true, value: await work(attempt), startedAt, endedAt: Date.now() };
-        } catch (error) {
-          const { name, message } = toFailure(error);
-          return {
-            ok: false,
-            permanent: isPermanent?.(error) ?? name === 'NonRetriableError',
-            name,
-            message,
-            retryAfterMs: requestedRetryDelay(error, Date.now()),
-          };
-        }
-      });
-      if (result.ok) {
-        this.state.timings[id] = { startedAt: result.startedAt, endedAt: result.endedAt, attempts: attempt };
-        return result.value;
-      }
-      if (result.permanent || attempt >= retry.attempts)
-        throw new SagaStepFailedError(id, result.name, result.message);
-      await this.pause();
-      await this.step.sleep(`${id}#backoff-${attempt}`, retryDelay(retry, attempt, result.retryAfterMs));
-    }
+    const result = await runAttempts(this.step, {
+      id,
+      attempts: retry.attempts,
+      policy: retry,
+      maxBreakerWaitMs: maxBreakerWait(this.definition, retry),
+      work,
+      isPermanent: (error) => isPermanent?.(error) ?? (error as Error)?.name === 'NonRetriableError',
+      beforeWait: (wait) => {
+        this.state.waiting = { ...this.state.waiting, [wait.stepId]: wait };
+        return this.pause();
+      },
+      afterWait: (wait) => this.endWait(wait),
+    });
+    if (!result.ok) throw new SagaStepFailedError(id, result.name, result.message);
+    this.state.timings[id] = {
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      attempts: result.attempts,
+      ...(result.breakerWaits > 0
+        ? { breakerWaits: result.breakerWaits, breakerWaitMs: result.breakerWaitMs }
+        : {}),
+    };
+    return result.value;
+  }
+
+  private endWait(wait: SagaWait): void {
+    if (this.state.waiting?.[wait.stepId]?.sleepId !== wait.sleepId) return;
+    const { [wait.stepId]: _ended, ...rest } = this.state.waiting;
+    if (Object.keys(rest).length > 0) this.state.waiting = rest;
+    else delete this.state.waiting;
   }
 
   /** After a pivot nothing is undone: retry forward, then wait for an operator's `saga/retry`. */
   private async stall(stage: SagaStepDefinition<TData>[], failure: SagaFailure): Promise<SagaOutcome> {
     for (let round = 1; ; round++) {
+      delete this.state.waiting; // a parallel member's wait ends with its stage
       this.state.failure = failure;
       await this.save(); // an operator looking at the stalled saga sees why
       this.emit(`saga:stalled:${round}`, 'saga/stalled', { failure, round });
@@ -263,6 +278,7 @@ class SagaExecution<TData> {
   }
 
   private async compensate(failure: SagaFailure): Promise<SagaOutcome> {
+    delete this.state.waiting; // a parallel member's wait ends with its stage
     this.state.failure = failure;
     this.state.status = 'compensating';
     await this.save();
@@ -316,7 +332,7 @@ class SagaExecution<TData> {
       ...(this.state.businessKey !== undefined ? { businessKey: this.state.businessKey } : {}),
       event: this.input.event,
       results: { ...this.state.results },
-      logger: this.input.logger,
+      logger: this.logger,
       attempt,
     };
   }
@@ -443,46 +459,29 @@ export async function compensateStarted<TData>(
     if (!completed && stepDefinition.compensateOnFailure === false) continue;
     const output = completed ? state.results[stepId] : SAGA_UNKNOWN_OUTPUT;
     const policy = stepDefinition.compensation ?? {};
-    const attempts = policy.retry?.attempts ?? DEFAULT_COMPENSATION_ATTEMPTS;
-    let result: AttemptResult | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      result = await step.run<AttemptResult>(
-        `compensate:${stepId}${attempt === 1 ? '' : `#${attempt}`}`,
-        async () => {
-          const startedAt = Date.now();
-          try {
-            return {
-              ok: true,
-              value: await stepDefinition.compensate!(context(attempt), output),
-              startedAt,
-              endedAt: Date.now(),
-            };
-          } catch (error) {
-            const { name, message } = toFailure(error);
-            const retryAfterMs = requestedRetryDelay(error, Date.now());
-            return { ok: false, permanent: false, name, message, retryAfterMs };
-          }
-        },
-      );
-      if (result.ok) break;
-      if (attempt < attempts) {
-        const delay = retryDelay(policy.retry, attempt, result.retryAfterMs);
-        await step.sleep(`compensate:${stepId}#backoff-${attempt}`, delay);
-      }
-    }
-    if (result?.ok) {
+    const result = await runAttempts(step, {
+      id: `compensate:${stepId}`,
+      attempts: policy.retry?.attempts ?? DEFAULT_COMPENSATION_ATTEMPTS,
+      policy: policy.retry,
+      maxBreakerWaitMs: maxBreakerWait(definition, policy.retry),
+      work: (attempt) => stepDefinition.compensate!(context(attempt), output),
+      // an undo is tried until its attempts are spent, whatever the error says
+      isPermanent: () => false,
+    });
+    if (result.ok) {
       state.compensatedSteps.push(stepId);
       continue;
     }
     failed = true;
-    state.compensationFailures.push({
-      stepId,
-      name: result!.ok ? '' : result!.name,
-      message: result!.ok ? '' : result!.message,
-    });
+    state.compensationFailures.push({ stepId, name: result.name, message: result.message });
     if ((policy.onFailure ?? 'continue') === 'halt') break;
   }
   return failed ? 'failed' : 'done';
+}
+
+/** The budget of waits on refusals: the policy's, else the saga's, else 1 h. */
+function maxBreakerWait(definition: SagaDefinition<any>, policy: RetryPolicy | undefined): number {
+  return policy?.maxBreakerWaitMs ?? definition.maxBreakerWaitMs ?? DEFAULT_MAX_BREAKER_WAIT_MS;
 }
 
 /** Consecutive steps sharing a `group` form one parallel stage. */
@@ -512,14 +511,6 @@ async function withTimeout<TData>(work: unknown, definition: SagaStepDefinition<
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** @internal A thrown error, or a serialized one, as the failure a saga reports. */
-export function toFailure(error: unknown): SagaFailure {
-  if (error instanceof SagaStepFailedError)
-    return { stepId: error.stepId, name: error.causeName, message: error.causeMessage };
-  const e = error as { name?: string; message?: string; stepId?: string };
-  return { stepId: e?.stepId ?? 'unknown', name: e?.name ?? 'Error', message: e?.message ?? String(error) };
 }
 
 /** @internal The outcome view of a state. */

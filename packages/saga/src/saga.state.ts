@@ -25,14 +25,46 @@ export interface SagaState {
   failure?: SagaFailure;
   /** Compensations that failed for good. */
   compensationFailures: SagaFailure[];
-  /** When each run step started and ended, and how many attempts it took. */
-  timings: Record<string, { startedAt: number; endedAt: number; attempts: number }>;
+  /**
+   * When each run step started and ended, how many attempts it took and, when an open breaker
+   * made it wait without spending attempts, how many such waits and how long they were in all.
+   */
+  timings: Record<
+    string,
+    { startedAt: number; endedAt: number; attempts: number; breakerWaits?: number; breakerWaitMs?: number }
+  >;
+  /**
+   * The durable waits under way, by step id: a retry's backoff, or a wait for an open circuit
+   * breaker's probe time. Absent when the saga is not waiting between tries of a step.
+   */
+  waiting?: Record<string, SagaWait>;
   /** When the saga started (ms since the epoch). */
   startedAt: number;
   /** When the state last changed. */
   updatedAt: number;
   /** The triggering event, so that a cancellation can compensate with the same context. */
   event: { name: string; data: Record<string, unknown>; id?: string };
+}
+
+/** A step waiting durably before its next try (see `SagaState.waiting`). */
+export interface SagaWait {
+  /** The step id. */
+  stepId: string;
+  /**
+   * `circuit_open`: the try was refused up front by an open circuit breaker (an error with the
+   * code `CIRCUIT_OPEN`); the step sleeps until the breaker's probe time and tries again without
+   * spending an attempt. `retry`: the wait after a failed attempt (the backoff, or the delay the
+   * error asked for).
+   */
+  reason: 'circuit_open' | 'retry';
+  /** The breaker that refused, when its error names it. */
+  breaker?: string;
+  /** The durable sleep's step id, e.g. `charge#breaker-wait-2` or `charge#backoff-1`. */
+  sleepId: string;
+  /** When the step is tried again (ms since the epoch). */
+  until: number;
+  /** The attempt the next try is (1-based): a wait on a breaker does not move it. */
+  attempt: number;
 }
 
 /** How a saga asks a store to save its state. */

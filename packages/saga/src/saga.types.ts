@@ -45,7 +45,8 @@ export interface SagaContext<TData = Record<string, any>> {
 /**
  * How often a step or compensation is tried, and how long to wait between tries. Each wait is a
  * durable `step.sleep`, normally the doubling backoff. When the failed attempt's error names its
- * own delay, the next try waits that long instead (still counted as an attempt):
+ * own delay, the next try waits that long instead (counted as an attempt, unless an open circuit
+ * breaker refused the call: see `maxBreakerWaitMs`):
  * - Inngest's `RetryAfterError` (an open `@sagaline/circuit-breaker` throws one inside Inngest
  *   functions), by its `retryAfter`: whole seconds, or a date;
  * - any error with a numeric `retryAfterMs` of 0 or more, such as a client's error for a `429`
@@ -63,9 +64,14 @@ export interface SagaContext<TData = Record<string, any>> {
 export interface RetryPolicy {
   /** Tries in all (1 = no retry). */
   attempts: number;
-  /** Delay before the first retry, in ms; doubles each time. Default 1000. */
+  /**
+   * Delay before the first retry, in ms; doubles each time. Default 1000. At least 1000: Inngest's
+   * durable sleeps have a resolution of one second, so a shorter value is refused at start-up
+   * (`SagaConfigError`) rather than silently waiting 1 s; a value that is not whole seconds is
+   * rounded up to whole seconds.
+   */
   backoffMs?: number;
-  /** Cap of the doubling delay, in ms. Default 60000. */
+  /** Cap of the doubling delay, in ms, at least 1000 like `backoffMs`. Default 60000. */
   maxBackoffMs?: number;
   /**
    * Cap of a delay the error asked for (`RetryAfterError`, `retryAfterMs`), in ms, so that a
@@ -73,6 +79,15 @@ export interface RetryPolicy {
    * waits this long and tries again. Default 300000 (5 min).
    */
   maxRetryAfterMs?: number;
+  /**
+   * How long, in all, the step (or compensation) may wait for an open circuit breaker without
+   * spending attempts, in ms. A try refused up front (an error with the code `CIRCUIT_OPEN`, as
+   * `@sagaline/circuit-breaker` throws) sleeps until the breaker's probe time (each wait capped by
+   * `maxRetryAfterMs`) and runs again as the same attempt; once the waits would exceed this, a
+   * refusal counts as a failed attempt like any other error. 0 counts every refusal. Default: the
+   * saga's `maxBreakerWaitMs`, else 3600000 (1 h).
+   */
+  maxBreakerWaitMs?: number;
 }
 
 /** What a step does. */
@@ -166,6 +181,11 @@ export interface SagaDefinition<TData = Record<string, any>> {
   lifecycleEventData?: (event: { name: string; data: TData }) => Record<string, unknown>;
   /** After a pivot: how long to wait for an operator's `saga/retry` event before giving up. Default `7d`. */
   operatorTimeout?: string;
+  /**
+   * Default `RetryPolicy.maxBreakerWaitMs` of every step and compensation: how long each may wait
+   * for an open circuit breaker without spending attempts. Default 3600000 (1 h).
+   */
+  maxBreakerWaitMs?: number;
 }
 
 /** How a saga ended. */

@@ -121,6 +121,39 @@ describe('EventStoreSagaStateStore, deferred saves', () => {
     expect((await events.readStream('saga-run-1')).events).toHaveLength(1);
   });
 
+  it('finds a run by its business key while its first write lands during the lookup', async () => {
+    const events = createMemoryEventStore();
+    let store: EventStoreSagaStateStore | undefined;
+    // the index read finds the stream empty, and the deferred write lands before the read returns
+    const racing = {
+      appendToStream: events.appendToStream.bind(events),
+      async readStream(
+        streamId: string,
+        options?: { direction?: 'forward' | 'backward'; maxCount?: number },
+      ) {
+        const read = await events.readStream(streamId, options);
+        if (streamId.includes('-by-key-')) await store?.flush();
+        return read;
+      },
+    };
+    store = new EventStoreSagaStateStore(racing, { progressWriteDelayMs: NEVER });
+    await store.save(state(), { deferrable: true });
+
+    expect((await store.findByBusinessKey('order-processing', 'o-1')).map((s) => s.runId)).toEqual(['run-1']);
+    expect((await events.readStream('saga-order-processing-by-key-o-1')).events).toHaveLength(1);
+  });
+
+  it('finds a run by its business key while its deferred save is handed to the write', async () => {
+    const events = createMemoryEventStore();
+    const store = new EventStoreSagaStateStore(events, { progressWriteDelayMs: NEVER });
+    await store.save(state(), { deferrable: true });
+    // the write is queued but has not begun: the lookup reads an index without the run
+    const flushing = store.flush();
+    const found = await store.findByBusinessKey('order-processing', 'o-1');
+    await flushing;
+    expect(found.map((s) => s.runId)).toEqual(['run-1']);
+  });
+
   it('writes a deferred save within progressWriteDelayMs without another save', async () => {
     const events = createMemoryEventStore();
     const store = new EventStoreSagaStateStore(events, { progressWriteDelayMs: 1 });

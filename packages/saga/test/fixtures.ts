@@ -69,7 +69,7 @@ export class OrderSaga {
     return { paymentId: `p-${ctx.event.data.orderId}` };
   }
 
-  @Compensate('charge', { retry: { attempts: 2, backoffMs: 1 } })
+  @Compensate('charge', { retry: { attempts: 2, backoffMs: 1_000 } })
   refund(ctx: SagaContext<Order>, payment: { paymentId: string } | typeof SAGA_UNKNOWN_OUTPUT) {
     const remaining = this.ledger.failCompensation.get(ctx.event.data.orderId) ?? 0;
     if (remaining > 0) {
@@ -137,7 +137,7 @@ export class PivotSaga {
     this.ledger.record(`capture:${ctx.event.data.orderId}`);
   }
 
-  @SagaStep('ship', { retry: { attempts: 2, backoffMs: 1 } })
+  @SagaStep('ship', { retry: { attempts: 2, backoffMs: 1_000 } })
   ship(ctx: SagaContext<Order>) {
     this.ledger.maybeFail('ship', ctx.event.data.orderId);
     this.ledger.record(`ship:${ctx.event.data.orderId}`);
@@ -252,12 +252,12 @@ export class HaltSaga {
 export class FlakySaga {
   constructor(private readonly ledger: Ledger) {}
 
-  @SagaStep('email', { group: 'channels', retry: { attempts: 2, backoffMs: 1 } })
+  @SagaStep('email', { group: 'channels', retry: { attempts: 2, backoffMs: 1_000 } })
   email(ctx: SagaContext<Order>) {
     this.failFirstAttempt('email', ctx.event.data.orderId);
   }
 
-  @SagaStep('sms', { group: 'channels', retry: { attempts: 2, backoffMs: 1 } })
+  @SagaStep('sms', { group: 'channels', retry: { attempts: 2, backoffMs: 1_000 } })
   sms(ctx: SagaContext<Order>) {
     this.failFirstAttempt('sms', ctx.event.data.orderId);
   }

@@ -35,7 +35,7 @@ async function batchesWhen(first: 'email' | 'sms'): Promise<Map<string, string[]
   const member = (id: string) => ({
     id,
     group: 'channels',
-    retry: { attempts: 2, backoffMs: 1 },
+    retry: { attempts: 2, backoffMs: 1_000 },
     action: {
       kind: 'run' as const,
       run: () => {

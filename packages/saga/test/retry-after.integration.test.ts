@@ -3,8 +3,8 @@ import { RetryAfterError } from 'inngest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../embedded-engine/src';
 import { type EmbeddedApp, startEmbeddedApp } from '../../embedded-engine/test/support/embedded-app';
-import { waitFor } from '../../embedded-engine/test/support/wait-for';
 import { Compensate, Saga, type SagaContext, SagaModule, SagaStep } from '../src';
+import { runThroughSleeps as runThroughSleepsOf } from './run-through-sleeps';
 
 type Order = { orderId: string };
 
@@ -92,26 +92,8 @@ describe('a retry waits the delay its error asks for, on the embedded engine', (
 
   afterAll(() => subject?.close());
 
-  /**
-   * Starts the saga and wakes each durable sleep it falls into by moving the engine's clock to
-   * the sleep's due time; resolves with the run and how far ahead each sleep was due when requested.
-   */
-  async function runThroughSleeps(name: string, orderId: string) {
-    const { ids } = await subject.inngest.send({ name, data: { orderId } });
-    const { id: runId } = await subject.engine.waitForRun({ eventId: ids[0], status: 'running' });
-    const sleeps: Record<string, number> = {};
-    for (;;) {
-      let sleep: { name: string; dueAt: number } | undefined;
-      await waitFor(async () => {
-        const run = await subject.engine.getRun(runId);
-        sleep = run?.pending.find((work) => work.kind === 'sleep' && !(work.name in sleeps)) as typeof sleep;
-        return run?.status !== 'running' || sleep !== undefined;
-      });
-      if (!sleep) return { run: await subject.engine.waitForRun({ runId }), sleeps };
-      sleeps[sleep.name] = sleep.dueAt - clock.now();
-      await clock.advance(sleeps[sleep.name]!);
-    }
-  }
+  const runThroughSleeps = (name: string, orderId: string) =>
+    runThroughSleepsOf(subject, clock, name, { orderId });
 
   it("sleeps for a RetryAfterError's delay, then a retryAfterMs, then the backoff, each an attempt", async () => {
     const orderId = newOrderId();

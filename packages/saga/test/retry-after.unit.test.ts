@@ -1,7 +1,8 @@
 import { RetryAfterError } from 'inngest';
 import { describe, expect, it } from 'vitest';
-import { runSaga, type SagaDefinition, SagaDefinitionError } from '../src';
-import { requestedRetryDelay, retryDelay } from '../src/retry-delay';
+import { CircuitOpenError } from '../../circuit-breaker/src/breaker.errors';
+import { runSaga, SagaConfigError, type SagaDefinition, SagaDefinitionError } from '../src';
+import { refusalOf, requestedRetryDelay, retryDelay } from '../src/retry-delay';
 
 /** A step with `retry` that succeeds. */
 const step = (id: string, retry: SagaDefinition['steps'][number]['retry']) => ({
@@ -55,6 +56,28 @@ describe('the delay an error asks for', () => {
     expect(retryDelay({ attempts: 3, backoffMs: 1_000, maxBackoffMs: 5_000 }, 1)).toBe(1_000);
     expect(retryDelay({ attempts: 9, backoffMs: 1_000, maxBackoffMs: 5_000 }, 4)).toBe(5_000);
     expect(retryDelay(undefined, 2)).toBe(2_000);
+    // a backoff that is not whole seconds is rounded up, as the durable sleep would cut it
+    expect(retryDelay({ attempts: 3, backoffMs: 1_500 }, 1)).toBe(2_000);
+  });
+});
+
+describe('a refusal up front', () => {
+  it("is an open breaker's CircuitOpenError, directly or as the cause of the RetryAfterError it throws in Inngest", () => {
+    const open = new CircuitOpenError('gateway', 'open', 4_000);
+    expect(refusalOf(open)).toEqual({ breaker: 'gateway', retryAfterMs: 4_000 });
+    const inInngest = new RetryAfterError(open.message, 4_400, { cause: open });
+    expect(refusalOf(inInngest)).toEqual({ breaker: 'gateway', retryAfterMs: 4_000 });
+    // any error following the contract: the code, and a time
+    expect(refusalOf(Object.assign(new Error('busy'), { code: 'CIRCUIT_OPEN', retryAfterMs: 0 }))).toEqual({
+      retryAfterMs: 0,
+    });
+  });
+
+  it('is not a forced-open breaker (no time to wait for), nor any other error', () => {
+    expect(refusalOf(new CircuitOpenError('gateway', 'forced_open', -1))).toBeUndefined();
+    expect(refusalOf(new RetryAfterError('429', 1_000))).toBeUndefined();
+    expect(refusalOf(Object.assign(new Error('rate limited'), { retryAfterMs: 1_000 }))).toBeUndefined();
+    expect(refusalOf('a string thrown')).toBeUndefined();
   });
 });
 
@@ -85,5 +108,43 @@ describe('a retry policy cap', () => {
     await expect(runSaga(compensation, input)).rejects.toThrow(
       'the compensation of step "charge": retry.maxRetryAfterMs is NaN',
     );
+  });
+});
+
+describe('a retry policy backoff', () => {
+  const input = { event: { name: 'unit/start', data: {} }, runId: 'r', logger: console } as never;
+
+  it('refuses a backoffMs under 1000, which the durable sleep would silently stretch to 1 s', async () => {
+    const bad = { id: 'fast-backoff', steps: [step('charge', { attempts: 2, backoffMs: 500 })] };
+    const error = await runSaga(bad, input).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SagaConfigError);
+    expect(error).toMatchObject({ code: 'SAGA_CONFIG', field: 'retry.backoffMs' });
+    expect((error as Error).message).toBe(
+      'Saga "fast-backoff": step "charge": retry.backoffMs is 500; use 1000 ms or more: Inngest\'s durable sleeps have a resolution of one second, so a shorter wait would silently last 1 s.',
+    );
+  });
+
+  it('refuses a maxBackoffMs under 1000 and a maxBreakerWaitMs that is not a duration, naming them', async () => {
+    const cap = { id: 'fast-cap', steps: [step('charge', { attempts: 2, maxBackoffMs: 10 })] };
+    await expect(runSaga(cap, input)).rejects.toMatchObject({ field: 'retry.maxBackoffMs' });
+    const compensation = {
+      id: 'bad-breaker-wait',
+      steps: [
+        {
+          ...step('charge', { attempts: 1 }),
+          compensate: () => undefined,
+          compensation: { retry: { attempts: 2, maxBreakerWaitMs: -5 } },
+        },
+      ],
+    };
+    await expect(runSaga(compensation, input)).rejects.toThrow(
+      'Saga "bad-breaker-wait": the compensation of step "charge": retry.maxBreakerWaitMs is -5; use a number of ms, 0 or more',
+    );
+    const sagaLevel = {
+      id: 'bad-saga-wait',
+      maxBreakerWaitMs: Number.NaN,
+      steps: [step('charge', undefined)],
+    };
+    await expect(runSaga(sagaLevel, input)).rejects.toMatchObject({ field: 'maxBreakerWaitMs' });
   });
 });
