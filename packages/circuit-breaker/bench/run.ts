@@ -12,6 +12,7 @@ import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { Redis } from 'ioredis';
 import Opossum from 'opossum';
 import { Registry } from 'prom-client';
+import { recordSummaryRows } from '../../../scripts/bench-summary';
 import { CircuitBreaker, CircuitBreakerService, RedisCircuitStore } from '../src';
 import { resolveOptions } from '../src/breaker.options';
 
@@ -265,6 +266,17 @@ async function main() {
   console.log('| path | Sagaline | peer or floor | ratio | target | met |');
   console.log('| --- | ---: | ---: | ---: | --- | --- |');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  recordSummaryRows(
+    rows.map(([path, sagaline, peer, ratio, target, met]) => ({
+      source: 'circuit-breaker',
+      path: path!,
+      sagaline: sagaline!,
+      peer: peer!,
+      ratio: ratio!,
+      target: target === 'no target' ? '-' : target!,
+      ...(met ? { met: met === 'yes' } : {}),
+    })),
+  );
 }
 
 main().catch((error) => {

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
+import { CircuitBreakerConfigError } from './breaker.errors';
 import type { CircuitBreakerOptions } from './breaker.options';
 import { resolveOptions } from './breaker.options';
 import {
@@ -11,8 +12,11 @@ import {
 import { CircuitBreakerMetrics } from './circuit-breaker.metrics';
 import {
   CIRCUIT_BREAKER_OPTIONS,
+  CIRCUIT_BREAKER_OWNED_STORE,
   type CircuitBreakerModuleOptions,
 } from './circuit-breaker.module-definition';
+import type { SharedStoreConfig } from './stores/circuit-store';
+import { isRedisConnectionConfig, type OwnedRedisStore } from './stores/redis-connection';
 
 /**
  * The app's circuit breakers, by name: run calls through them, read their state, control them.
@@ -29,12 +33,32 @@ export class CircuitBreakerService implements OnApplicationShutdown {
   private readonly changes = new Subject<CircuitStateChange>();
   private readonly metrics: CircuitBreakerMetrics;
   private last?: CircuitBreaker;
+  private readonly shared?: SharedStoreConfig;
 
   /** Every state change of every breaker. */
   readonly stateChanges$: Observable<CircuitStateChange> = this.changes.asObservable();
 
-  /** @internal */
-  constructor(@Inject(CIRCUIT_BREAKER_OPTIONS) private readonly options: CircuitBreakerModuleOptions) {
+  /**
+   * @internal
+   * @param owned - the Redis store the module opened for `store: { redis }`; the service closes it
+   * at shutdown, after its breakers.
+   */
+  constructor(
+    @Inject(CIRCUIT_BREAKER_OPTIONS) private readonly options: CircuitBreakerModuleOptions,
+    @Optional() @Inject(CIRCUIT_BREAKER_OWNED_STORE) private readonly owned?: OwnedRedisStore | null,
+  ) {
+    const store = options.store;
+    if (isRedisConnectionConfig(store)) {
+      if (!owned) {
+        throw new CircuitBreakerConfigError(
+          'store.redis',
+          'The `store: { redis }` option opens its connection in CircuitBreakerModule; a CircuitBreakerService made by hand needs `store: { store: new RedisCircuitStore({ redis }) }` with a client you close.',
+        );
+      }
+      this.shared = owned.config;
+    } else if (store && store !== 'memory') {
+      this.shared = store;
+    }
     this.metrics = new CircuitBreakerMetrics(() => this.list(), options.registry);
     for (const name of Object.keys(options.breakers ?? {})) this.breaker(name);
   }
@@ -84,9 +108,8 @@ export class CircuitBreakerService implements OnApplicationShutdown {
     let breaker = this.breakers.get(name);
     if (breaker) return breaker;
     const options = resolveOptions(name, this.options.defaults, this.options.breakers?.[name], overrides);
-    const store = this.options.store && this.options.store !== 'memory' ? this.options.store : undefined;
     breaker = new CircuitBreaker(name, options, {
-      ...(store ? { shared: store } : {}),
+      ...(this.shared ? { shared: this.shared } : {}),
       warn: (message) => this.logger.warn(message),
       onStateChange: (change) => {
         this.logger.log(`Circuit "${name}": ${change.from} → ${change.to}`);
@@ -100,6 +123,8 @@ export class CircuitBreakerService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.metrics.close();
     await Promise.all([...this.breakers.values()].map((breaker) => breaker.close()));
+    // after the breakers: their pending outcomes go out on this connection
+    await this.owned?.close();
     this.changes.complete();
   }
 }

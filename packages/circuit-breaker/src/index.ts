@@ -31,3 +31,4 @@ export type {
   StoreWatch,
 } from './stores/circuit-store';
 export { RedisCircuitStore, type RedisCircuitStoreOptions } from './stores/redis-circuit-store';
+export type { RedisConnectionStoreConfig } from './stores/redis-connection';
