@@ -31,6 +31,7 @@ import {
 import { Inngest } from 'inngest';
 import { serve } from 'inngest/node';
 import pg from 'pg';
+import { recordSummaryRows, type SummaryRow } from '../../../scripts/bench-summary';
 import { EmbeddedEngine, PgliteRunStore, PostgresRunStore, type RunStore } from '../src';
 import { signRequestBody } from '../src/security/keys';
 
@@ -432,6 +433,7 @@ async function main() {
   console.log(
     'Rows with `engine.fetch`: an Inngest client given `fetch: engine.fetch` (no Nest), so its events and checkpoints reach the engine in-process.\n',
   );
+  const summary: SummaryRow[] = [];
   if (ONLY !== 'throughput') {
     const fetch = medianCost(fetchCosts);
     const write = (key: string) => {
@@ -452,6 +454,17 @@ async function main() {
       const step = medianCost(stepCosts.get(key)!);
       const floorCost = { ms: fetch.ms + write(key).ms, cpuMs: fetch.cpuMs + write(key).cpuMs };
       const target = TARGETS[key]?.perStep;
+      if (target) {
+        summary.push({
+          source: 'embedded-engine',
+          path: `each extra step, ${name}`,
+          sagaline: `${step.ms.toFixed(3)} ms`,
+          peer: `localhost fetch ${fetch.ms.toFixed(3)} ms${write(key).ms ? `; floor (the fetch and one bare-driver write) ${floorCost.ms.toFixed(3)} ms` : ''}`,
+          ratio: `${(step.ms / fetch.ms).toFixed(2)}x a fetch${write(key).ms ? `, ${(step.ms / floorCost.ms).toFixed(2)}x the floor` : ''}`,
+          target: `≤ ${target.toFixed(1)}x a fetch`,
+          met: step.ms / fetch.ms <= target,
+        });
+      }
       console.log(
         `| ${name} | ${step.ms.toFixed(3)} | ${(step.ms / fetch.ms).toFixed(2)}x | ${floorCost.ms.toFixed(3)} | ${(step.ms / floorCost.ms).toFixed(2)}x | ${step.cpuMs.toFixed(3)} | ${floorCost.cpuMs.toFixed(3)} | ${(step.cpuMs / floorCost.cpuMs).toFixed(2)}x | ${target ? `<= ${target.toFixed(1)}x` : '-'} |`,
       );
@@ -469,6 +482,17 @@ async function main() {
       const run = medianCost(runCosts.get(key)!);
       const bare = medianCost(bareCosts.get(app)!);
       const target = TARGETS[key]?.runsPerSecond;
+      if (target) {
+        summary.push({
+          source: 'embedded-engine',
+          path: `${THROUGHPUT_STEPS}-step runs, ${IN_FLIGHT} in flight, ${name}`,
+          sagaline: `${perSecond(run).toFixed(0)} runs/s`,
+          peer: `bare driver, no engine ${perSecond(bare).toFixed(0)}`,
+          ratio: `${(perSecond(run) / perSecond(bare)).toFixed(2)}x the floor`,
+          target: `≥ ${target} runs/s`,
+          met: perSecond(run) >= target,
+        });
+      }
       console.log(
         `| ${name} | ${perSecond(run).toFixed(0)} | ${perSecond(bare).toFixed(0)} | ${(perSecond(run) / perSecond(bare)).toFixed(2)}x | ${run.cpuMs.toFixed(2)} | ${bare.cpuMs.toFixed(2)} | ${(1000 / run.cpuMs).toFixed(0)} | ${target ? `>= ${target}` : '-'} |`,
       );
@@ -479,6 +503,7 @@ async function main() {
       );
     }
   }
+  recordSummaryRows(summary);
 }
 
 main().catch((error) => {

@@ -102,3 +102,26 @@ export class EventRejectedError extends EmbeddedEngineError {
     super('ENGINE_EVENT_REJECTED', message);
   }
 }
+
+/**
+ * The run store could not reach its database when the engine started: the message names the
+ * store, the host and the option to check, with the driver's own error as `cause`.
+ */
+export class EngineStoreConnectionError extends EmbeddedEngineError {
+  constructor(
+    /** The store, e.g. `embedded engine PostgreSQL run store`. */
+    readonly store: string,
+    /** Where it tried to connect, `host:port`. */
+    readonly address: string,
+    /** The option that names the database, e.g. `connectionString`. */
+    readonly option: string,
+    cause: unknown,
+  ) {
+    super(
+      'ENGINE_STORE_CONNECTION',
+      `The ${store} could not connect to ${address} (${(cause as Error)?.message ?? String(cause)}). ` +
+        `Check \`${option}\` (e.g. DATABASE_URL) and that the database runs there and accepts this user.`,
+      { cause },
+    );
+  }
+}

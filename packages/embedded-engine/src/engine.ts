@@ -20,6 +20,7 @@ import type {
   SerializedError,
 } from './engine.types';
 import { celMatches, celValue, eventNameMatches } from './expressions';
+import { AppClient } from './http/app-client';
 import { type EngineHttpServer, startEngineServer } from './http/engine-server';
 import { ConcurrencyLimiter } from './runs/concurrency-limiter';
 import { nextCronRun } from './runs/cron';
@@ -134,6 +135,7 @@ export class EmbeddedEngine {
   private readonly internalIds = new WeakMap<EngineEvent, string>();
   private readonly watchers = new RunWatchers();
   private readonly inFlight = new Set<AbortController>();
+  private readonly appClient = new AppClient();
   private readonly synced: Promise<void>;
   private markSynced!: () => void;
   private functions = new Map<string, RegisteredFunction>();
@@ -726,20 +728,19 @@ export class EmbeddedEngine {
       url.searchParams.set('fnId', fn.id);
       url.searchParams.set('stepId', work.stepId);
       const request = this.callRequest(run, work, maxAttempts);
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
+      const response = await this.appClient.post(
+        url,
+        {
           'content-type': 'application/json',
           'x-run-id': run.id,
           'x-inngest-signature': signRequestBody(request, this.signingKey),
         },
-        body: JSON.stringify(request),
-        signal: abort.signal,
-      });
+        JSON.stringify(request),
+        abort.signal,
+      );
       status = response.status;
       headers = response.headers;
-      const text = await response.text();
-      body = text === '' ? null : safeJson(text);
+      body = response.text === '' ? null : safeJson(response.text);
     } catch (error) {
       if (this.closed) return; // the request is still pending in the store: a restarted engine resends it
       if (error instanceof EngineStoppedError) return;
@@ -1131,6 +1132,7 @@ export class EmbeddedEngine {
     for (const abort of this.inFlight) abort.abort();
     await this.commits.close(new EngineStoppedError('it is closed'));
     await this.server?.close();
+    this.appClient.close();
     await this.store.close();
   }
 }

@@ -6,6 +6,7 @@ export {
   EngineConfigurationError,
   EngineLeaseError,
   EngineStoppedError,
+  EngineStoreConnectionError,
   EventRejectedError,
   UnsupportedFeatureError,
   WaitForRunTimeoutError,

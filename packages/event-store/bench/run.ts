@@ -3,18 +3,15 @@
 // Subscriptions are measured against their floor: a plain readAll loop over the same log.
 // Rounds are interleaved (every contender once per round) and each figure is the median of the rounds,
 // so a burst of other work on the machine skews one round, not one contender.
-import { randomBytes } from 'node:crypto';
-import { dumbo } from '@event-driven-io/dumbo';
-import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
-import { getPostgreSQLEventStore, readMessagesBatch } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
+import { recordSummaryRows } from '../../../scripts/bench-summary';
 import {
   createMemoryEventStore,
   createPGliteEventStore,
   createPostgresEventStore,
   type EventStore,
-  WrongExpectedVersionError,
 } from '../src';
+import { benchDatabase, type Contender, emmett, median, payload, rate, sagaline } from './contenders';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 800);
@@ -25,107 +22,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITERS = 16;
 const LAG_TARGET_MS = 200;
 const DRAIN_TARGET = 30_000;
-
-type NewEvent = { type: string; data: Record<string, unknown> };
-
-/** What every contender offers the benchmark. */
-interface Contender {
-  name: string;
-  append(stream: string, events: NewEvent[]): Promise<unknown>;
-  /** The stream's version, reading only the events after `known` (what a command handler reloads). */
-  versionAfter(stream: string, known: number): Promise<number>;
-  /** Appends expecting the stream at `version`; false when another writer got there first. */
-  appendExpecting(stream: string, events: NewEvent[], version: number): Promise<boolean>;
-  readStream(stream: string): Promise<number>;
-  readAll(): Promise<number>;
-  close(): Promise<void>;
-  /** Ours only: the store, for the subscription rows. */
-  store?: EventStore;
-}
-
-function sagaline(name: string, store: EventStore): Contender {
-  return {
-    name,
-    store,
-    append: (stream, events) => store.appendToStream(stream, events),
-    versionAfter: async (stream, known) => (await store.readStream(stream, { from: known + 1 })).version,
-    appendExpecting: async (stream, events, version) => {
-      try {
-        await store.appendToStream(stream, events, { expectedVersion: version });
-        return true;
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError) return false;
-        throw error;
-      }
-    },
-    readStream: async (stream) => (await store.readStream(stream)).events.length,
-    readAll: async () => {
-      let count = 0;
-      let after: string | undefined;
-      for (;;) {
-        const page = await store.readAll(after ? { after } : {});
-        if (page.events.length === 0) return count;
-        count += page.events.length;
-        after = page.checkpoint;
-      }
-    },
-    close: () => store.close(),
-  };
-}
-
-function emmett(url: string): Contender {
-  const store = getPostgreSQLEventStore(url);
-  const pool = dumbo({ connectionString: url });
-  return {
-    name: 'Emmett 0.42 (PostgreSQL)',
-    append: (stream, events) => store.appendToStream(stream, events),
-    versionAfter: async (stream, known) => {
-      const { events, currentStreamVersion } = await store.readStream(stream, { from: BigInt(known + 1) });
-      return events.length > 0 ? Number(currentStreamVersion) : known;
-    },
-    appendExpecting: async (stream, events, version) => {
-      try {
-        await store.appendToStream(stream, events, { expectedStreamVersion: BigInt(version) });
-        return true;
-      } catch (error) {
-        if (isExpectedVersionConflictError(error)) return false;
-        throw error;
-      }
-    },
-    readStream: async (stream) => (await store.readStream(stream)).events.length,
-    readAll: async () => {
-      let count = 0;
-      let after = 0n;
-      for (;;) {
-        const batch = await readMessagesBatch(pool.execute, { after, batchSize: 1000 });
-        if (batch.messages.length === 0) return count;
-        count += batch.messages.length;
-        after = batch.currentGlobalPosition;
-      }
-    },
-    close: async () => {
-      await store.close();
-      await pool.close();
-    },
-  };
-}
-
-const payload = (n: number) => ({
-  type: 'order.placed',
-  data: { orderId: `o-${n}`, total: 1999 + n, lines: [{ sku: 'widget', qty: 2 }] },
-});
-
-/** Runs `total` operations over `writers` concurrent loops; returns operations per second. */
-async function rate(total: number, writers: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: writers }, async () => {
-      for (let i = next++; i < total; i = next++) await op(i);
-    }),
-  );
-  return total / ((performance.now() - started) / 1000);
-}
 
 /**
  * 16 command handlers on one aggregate: each reloads the stream's new events, appends one event
@@ -222,19 +118,11 @@ async function subscriptionRows(store: EventStore, tag: string): Promise<Row> {
   return { [DRAIN]: drain, [LAG]: lags[Math.ceil(lags.length * 0.99) - 1]! };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 const format = (value: number) => Math.round(value).toLocaleString('en');
 const ratio = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`;
 
 async function main() {
-  const database = `sagaline_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`);
+  const { url, drop } = await benchDatabase(ADMIN_URL, 'sagaline_bench');
   const rounds = new Map<string, Row[]>();
   const contenders: Contender[] = [];
   try {
@@ -270,8 +158,7 @@ async function main() {
     }
   } finally {
     for (const contender of contenders) await contender.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 
   const medians = new Map(
@@ -323,6 +210,45 @@ async function main() {
       `| ${LAG} | ${name} | ${row[LAG].toFixed(1)} | target < ${LAG_TARGET_MS} | ${(row[LAG] / LAG_TARGET_MS).toFixed(2)}x of target | ${perRound.map((r) => r[LAG]!.toFixed(1)).join(', ')} |`,
     );
   }
+  recordSummaryRows([
+    {
+      source: 'event-store',
+      path: `${CONTENDED.replace(' (appends/s)', '')}, PostgreSQL`,
+      sagaline: `${format(ours[CONTENDED]!)} appends/s`,
+      peer: `${names[1]} ${format(theirs[CONTENDED]!)}`,
+      ratio: `${ratio(ours[CONTENDED]!, theirs[CONTENDED]!)} Emmett's rate`,
+      target: '≥ 1.2x Emmett',
+      met: ours[CONTENDED]! / theirs[CONTENDED]! >= 1.2,
+    },
+    ...peerMetrics
+      .filter((metric) => metric !== CONTENDED)
+      .map((metric) => ({
+        source: 'event-store',
+        path: `${metric.replace(/ \(.*\)$/, '')}, PostgreSQL`,
+        sagaline: `${format(ours[metric]!)} ${/\(([^)]*)\)$/.exec(metric)?.[1] ?? ''}`,
+        peer: `${names[1]} ${format(theirs[metric]!)}`,
+        ratio: `${ratio(ours[metric]!, theirs[metric]!)} Emmett's rate`,
+        target: '-',
+      })),
+    {
+      source: 'event-store',
+      path: 'subscription drain, default settings, PostgreSQL',
+      sagaline: `${format(ours[DRAIN]!)} events/s`,
+      peer: `plain readAll loop ${format(ours[READ_ALL]!)}`,
+      ratio: `${ratio(ours[DRAIN]!, ours[READ_ALL]!)} the floor's rate`,
+      target: `≥ ${format(DRAIN_TARGET)} events/s`,
+      met: ours[DRAIN]! >= DRAIN_TARGET,
+    },
+    {
+      source: 'event-store',
+      path: 'subscription lag p99, 16 writers, PostgreSQL',
+      sagaline: `${ours[LAG]!.toFixed(1)} ms`,
+      peer: '-',
+      ratio: `${(ours[LAG]! / LAG_TARGET_MS).toFixed(2)}x the target`,
+      target: `< ${LAG_TARGET_MS} ms`,
+      met: ours[LAG]! < LAG_TARGET_MS,
+    },
+  ]);
   console.log(
     `\nTargets: contended stream >= 1.2x Emmett (now ${ratio(ours[CONTENDED]!, theirs[CONTENDED]!)}); drain >= ${format(DRAIN_TARGET)} events/s on PostgreSQL (now ${format(ours[DRAIN]!)}); lag p99 < ${LAG_TARGET_MS} ms (now ${ours[LAG]!.toFixed(1)} ms).`,
   );

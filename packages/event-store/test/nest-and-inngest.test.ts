@@ -11,7 +11,7 @@ import {
   InngestModule,
   InngestService,
 } from '@sagaline/nestjs-inngest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   EventStore,
   EventStoreConfigError,
@@ -88,6 +88,37 @@ describe('eventStoreAudit: Inngest middleware', () => {
       metadata: { inngestRunId: run.id, causationId: ids[0] },
     });
     expect(events[2]!.metadata).toMatchObject({ inngestRunId: run.id, inngestEventId: events[2]!.id });
+  });
+
+  it('does not append a triggering event again when this process recorded it as it was sent', async () => {
+    const { inngest, store, engine } = await startShop();
+    // when each append of the event began and ended: the run may start before the send's record
+    // lands, and then both append it; once it has landed, no later append of it may begin
+    const appends: Array<{ began: number; ended?: number }> = [];
+    const append = store.appendToStream.bind(store);
+    vi.spyOn(store, 'appendToStream').mockImplementation(async (streamId, events, options) => {
+      const recordsIt = [events].flat().some((event) => event.id === 'placed-9');
+      const call: { began: number; ended?: number } | undefined = recordsIt
+        ? { began: performance.now() }
+        : undefined;
+      if (call) appends.push(call);
+      const result = await append(streamId, events, options);
+      // taken a turn of the event loop later, so it falls after the middleware has noted the
+      // event as recorded (a few promise reactions after this one returns)
+      if (call)
+        setImmediate(() => {
+          call.ended = performance.now();
+        });
+      return result;
+    });
+    await inngest.send({ id: 'placed-9', name: 'order/placed', data: { orderId: '9' } });
+    await engine.waitForRun({ eventId: 'placed-9', status: 'completed' });
+
+    const firstEnded = Math.min(...appends.map((call) => call.ended ?? Number.POSITIVE_INFINITY));
+    expect(appends.length).toBeGreaterThanOrEqual(1);
+    expect(appends.filter((call) => call.began > firstEnded)).toEqual([]);
+    const { events } = await store.readStream('order-9');
+    expect(events.map((e) => e.type)).toEqual(['order/placed', RUN_STARTED_EVENT, 'order/confirmed']);
   });
 
   it('records an event once however often it is sent or delivered', async () => {

@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import express from 'express';
 import { Inngest } from 'inngest';
 import { serve } from 'inngest/express';
+import { recordSummaryRows } from '../../../scripts/bench-summary';
 import { type InngestContext, InngestFunction, InngestModule } from '../src';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -105,6 +106,16 @@ async function main() {
   }
   const ratio = rows[1]![1].perSecond / rows[0]![1].perSecond;
   console.log(`\nratio (binding / bare SDK handler): ${ratio.toFixed(2)}x throughput`);
+  recordSummaryRows([
+    {
+      source: 'nestjs-inngest',
+      path: `serve endpoint, ${CONCURRENCY} concurrent Call Requests`,
+      sagaline: `${rows[1]![1].perSecond.toFixed(0)} requests/s`,
+      peer: `inngest/express on bare Express ${rows[0]![1].perSecond.toFixed(0)}`,
+      ratio: `${ratio.toFixed(2)}x the throughput`,
+      target: '-',
+    },
+  ]);
 }
 
 void main();

@@ -37,3 +37,4 @@ export type { EmbeddedExecutor } from './inngest.runtime';
 export { InngestService } from './inngest.service';
 export { InngestFunction, type InngestFunctionOptions } from './inngest-function.decorator';
 export { InngestFunctionRegistry, type RegisteredInngestFunction } from './inngest-function.registry';
+export { DeclaresInngestFunctions, type ModuleBuiltFunctions } from './module-built-functions';

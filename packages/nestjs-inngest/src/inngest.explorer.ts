@@ -8,6 +8,7 @@ import type { InngestRuntime } from './inngest.runtime';
 import { declarationsNotProvided, type InngestFunctionDeclaration } from './inngest-function.declarations';
 import { InngestFunction, type InngestFunctionOptions } from './inngest-function.decorator';
 import { InngestFunctionRegistry } from './inngest-function.registry';
+import { DeclaresInngestFunctions, type ModuleBuiltFunctions } from './module-built-functions';
 
 type Handler = (ctx: unknown) => unknown;
 
@@ -17,6 +18,7 @@ export class InngestExplorer implements OnModuleInit {
   private readonly logger = new Logger('InngestModule');
   private readonly providedClasses = new Set<Function>();
   private notProvidedDeclarations: InngestFunctionDeclaration[] = [];
+  private readonly moduleBuiltByClass = new Map<Function, ModuleBuiltFunctions>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -43,10 +45,23 @@ export class InngestExplorer implements OnModuleInit {
     return this.notProvidedDeclarations;
   }
 
+  /**
+   * The providers whose class another package's decorator marks as becoming Inngest functions once
+   * its module is imported, by class (see `DeclaresInngestFunctions`).
+   */
+  get moduleBuilt(): ReadonlyMap<Function, ModuleBuiltFunctions> {
+    return this.moduleBuiltByClass;
+  }
+
   private registerProvider(wrapper: InstanceWrapper): void {
     const instance = wrapper.instance as Record<string, Handler> | undefined;
     const prototype = instance ? Object.getPrototypeOf(instance) : wrapper.metatype?.prototype;
     if (!prototype || typeof prototype !== 'object') return;
+    const moduleBuilt =
+      typeof prototype.constructor === 'function'
+        ? this.reflector.get(DeclaresInngestFunctions, prototype.constructor)
+        : undefined;
+    if (moduleBuilt) this.moduleBuiltByClass.set(prototype.constructor, moduleBuilt);
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const options = this.reflector.get(InngestFunction, prototype[methodName]);
       if (!options) continue;

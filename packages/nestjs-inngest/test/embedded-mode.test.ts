@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
+  DeclaresInngestFunctions,
   INNGEST_EMBEDDED_ENGINE,
   InngestFunction,
   InngestModule,
@@ -22,6 +23,12 @@ class ForgottenReceipts {
     return 'sent';
   }
 }
+
+@Injectable()
+/** Stands for a class another package turns into functions (`@Saga`), here without that package's module. */
+@Injectable()
+@DeclaresInngestFunctions({ decorator: '@Saga', module: 'SagaModule.forRoot()', functionIds: ['checkout'] })
+class CheckoutSaga {}
 
 @Injectable()
 class AuditTrail {
@@ -98,6 +105,23 @@ describe.skipIf(!engineAvailable && !process.env.CI).each<Platform>(['express', 
       expect(warning).toMatch(
         /Declared with @InngestFunction but in no module's `providers`: .*ForgottenReceipts\.send/,
       );
+    });
+
+    it("names the module to import when a provided class is another package's functions (@Saga without SagaModule)", async () => {
+      const logs = new LogCapture();
+      testApp = await startApp(platform, { imports: [embedded()], providers: [CheckoutSaga] }, undefined, {
+        logger: logs,
+      });
+      await testApp.app.get(InngestService).whenSynced();
+
+      await vi.waitFor(() =>
+        expect(logs.find('warn', 'CheckoutSaga is decorated with @Saga')).toHaveLength(1),
+      );
+      expect(logs.find('warn', 'CheckoutSaga is decorated with @Saga')[0]).toContain(
+        'its Inngest function "checkout" is not served, so no event will start it: import SagaModule.forRoot() in a module of this app.',
+      );
+      // The specific cause replaces the generic advice about `providers`, which would mislead here.
+      expect(logs.find('warn', 'the app has no Inngest functions')).toEqual([]);
     });
 
     it('warns once per event name that no function is triggered by, naming the class missing from providers', async () => {

@@ -1,6 +1,7 @@
 import type { Client, Pool } from 'pg';
 import { EngineConfigurationError } from '../engine.errors';
 import { leaseConnection, PostgresAdvisoryLease } from './lease/postgres-lease';
+import { reachingConnect } from './postgres-reach';
 import { type SqlClient, SqlRunStore } from './sql-run-store';
 
 /** Options of `PostgresRunStore`. */
@@ -41,8 +42,14 @@ export class PostgresRunStore extends SqlRunStore {
     const pool =
       options.pool ?? new driver.Pool({ connectionString: options.connectionString, max: poolSize });
     const schema = options.schema ?? 'inngest_engine';
+    const settings = { ...(pool as unknown as { options: object }).options };
     const lease = new PostgresAdvisoryLease(
-      leaseConnection(driver.Client, { ...(pool as unknown as { options: object }).options }),
+      reachingConnect(
+        leaseConnection(driver.Client, settings),
+        driver.Client,
+        settings,
+        owned ? 'connectionString' : 'pool',
+      ),
       `sagaline-engine-lease:${schema}`,
       `the PostgreSQL schema "${schema}"`,
     );

@@ -32,6 +32,13 @@ export interface EventStoreAuditOptions {
   recordRuns?: boolean;
 }
 
+/**
+ * How many recorded events the middleware remembers: a run triggered by an event this process
+ * recorded already (as it sent it, or for another run of it) skips recording it again, an
+ * idempotent append but a round trip each run.
+ */
+const REMEMBERED_EVENT_IDS = 10_000;
+
 /** The type of the event `eventStoreAudit` records when a run starts. */
 export const RUN_STARTED_EVENT = 'inngest/run.started';
 
@@ -60,6 +67,14 @@ export function eventStoreAudit(store: EventStore, options: EventStoreAuditOptio
   const skip = options.skip ?? ((event) => event.name.startsWith('inngest/'));
   const recordRuns = options.recordRuns ?? true;
   const logger = new Logger('EventStoreAudit');
+  /** Events recorded by this process, by tenant and id (ids are unique per tenant), oldest first. */
+  const recorded = new Set<string>();
+  const recordKey = (event: AuditedInngestEvent) =>
+    JSON.stringify([tenantOf(event) ?? DEFAULT_TENANT, event.id]);
+  const remember = (event: AuditedInngestEvent) => {
+    recorded.add(recordKey(event));
+    if (recorded.size > REMEMBERED_EVENT_IDS) recorded.delete(recorded.values().next().value as string);
+  };
 
   const record = async (event: AuditedInngestEvent, runId: string | undefined) => {
     if (skip(event)) return;
@@ -79,6 +94,7 @@ export function eventStoreAudit(store: EventStore, options: EventStoreAuditOptio
       ],
       { tenantId: tenantOf(event) ?? DEFAULT_TENANT },
     );
+    remember(event);
   };
 
   return class EventStoreAuditMiddleware extends Middleware.BaseMiddleware {
@@ -106,7 +122,7 @@ export function eventStoreAudit(store: EventStore, options: EventStoreAuditOptio
       const triggers = (ctx.events as readonly AuditedInngestEvent[]).filter(
         (event) => event.id && !skip(event),
       );
-      for (const event of triggers) await record(event, ctx.runId);
+      for (const event of triggers) if (!recorded.has(recordKey(event))) await record(event, ctx.runId);
       const first = triggers[0];
       if (!recordRuns || !first) return;
       await store.appendToStream(

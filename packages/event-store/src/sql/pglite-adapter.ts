@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { EventStore, type EventStoreOptions } from '../event-store';
 import { migrate } from './migrate';
@@ -9,7 +10,10 @@ import type { SqlConnection } from './sql-connection';
 export interface PGliteEventStoreOptions extends EventStoreOptions {
   /** A PGlite database the app already has (the store does not close it), or... */
   db?: PGlite;
-  /** ...where the store's own database keeps its data: a directory, or in memory when unset. */
+  /**
+   * ...where the store's own database keeps its data: a directory (created with its parents when
+   * missing), or in memory when unset.
+   */
   dataDir?: string;
   /** The database schema of the store's tables. Default `event_store`. */
   schema?: string;
@@ -47,5 +51,7 @@ export async function createPGliteEventStore(options: PGliteEventStoreOptions = 
 
 async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // PGlite creates its data directory but not the parents ('./.data/events' on a fresh app)
+  if (dataDir && !/^[a-z]+:\/\//.test(dataDir)) await mkdir(dataDir, { recursive: true });
   return PGlite.create(dataDir ? { dataDir } : {});
 }

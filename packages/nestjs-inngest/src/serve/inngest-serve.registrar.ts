@@ -187,10 +187,12 @@ export class InngestServeRegistrar
    * no module provides (the usual cause: the class is imported but missing from `providers`).
    */
   private reportSynced(target: string): void {
-    const count = this.registry.list().length;
+    const functions = this.registry.list();
+    const count = functions.length;
     const notProvided = this.explorer.notProvided.map(declarationSource);
-    if (count > 0) {
-      this.logger.log(`Synced ${count} function${count === 1 ? '' : 's'} with ${target}`);
+    const unserved = this.warnUnservedModuleFunctions(new Set(functions.map((fn) => fn.id)));
+    if (count > 0 || unserved > 0) {
+      if (count > 0) this.logger.log(`Synced ${count} function${count === 1 ? '' : 's'} with ${target}`);
       // Not a warning: a process may define functions that this app deliberately leaves out.
       if (notProvided.length > 0) {
         this.logger.debug(`Declared but provided by no module of this app: ${notProvided.join(', ')}`);
@@ -206,5 +208,25 @@ export class InngestServeRegistrar
           ? ` Declared with @InngestFunction but in no module's \`providers\`: ${notProvided.join(', ')}.`
           : ''),
     );
+  }
+
+  /**
+   * Warns for each provider whose class another package's decorator marks (`@Saga`) but whose
+   * functions were never registered: that package's module is not imported. Returns how many.
+   */
+  private warnUnservedModuleFunctions(registered: ReadonlySet<string>): number {
+    let unserved = 0;
+    for (const [declaringClass, { decorator, module, functionIds }] of this.explorer.moduleBuilt) {
+      const missing = functionIds.filter((id) => !registered.has(id));
+      if (missing.length === 0) continue;
+      unserved++;
+      const one = missing.length === 1;
+      this.logger.warn(
+        `${declaringClass.name} is decorated with ${decorator} and provided, but its Inngest ` +
+          `function${one ? '' : 's'} ${missing.map((id) => `"${id}"`).join(', ')} ${one ? 'is' : 'are'} ` +
+          `not served, so no event will start ${one ? 'it' : 'them'}: import ${module} in a module of this app.`,
+      );
+    }
+    return unserved;
   }
 }
