@@ -31,8 +31,13 @@ console.log(`
   Ctrl+C stops everything.
 `);
 
+// `on`, not `once`, and kept: a library's signal-exit handler re-raises the signal when it finds
+// itself the only listener, which killed the shop before it had closed.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     shop.close().then(
       () => process.exit(0),
       (error) => {

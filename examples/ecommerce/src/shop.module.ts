@@ -13,6 +13,7 @@ import { DomainErrorFilter } from './common/domain-error.filter';
 import { Idempotent } from './common/idempotency.interceptor';
 import { createValidationPipe } from './common/validation';
 import { SHOP_SETTINGS, type ShopSettings } from './config/shop-config.provider';
+import { shopDashboard } from './dashboard/shop-dashboard';
 import type { Database } from './database/database';
 import { DATABASE, DatabaseModule } from './database/database.module';
 import { createRunStore } from './engine-store';
@@ -112,6 +113,7 @@ export class ShopModule {
         }),
         TerminusModule,
         DatabaseModule,
+        shopDashboard(),
       ],
       controllers: [
         OrdersController,

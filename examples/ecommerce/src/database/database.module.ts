@@ -15,7 +15,7 @@ export const DATABASE = Symbol.for('sagaline:example:database');
       inject: [SHOP_SETTINGS],
       useFactory: async (settings: ShopSettings) => {
         const db = settings.databaseUrl
-          ? connectPostgres(settings.databaseUrl, settings.databaseSchema)
+          ? await connectPostgres(settings.databaseUrl, settings.databaseSchema)
           : await startPglite(settings.databaseSchema, settings.pgliteDir);
         await migrate(db);
         return db;

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { DatabaseConnectionError } from './database.errors';
 
 /** What the repositories need of a database: parameterised queries and transactions. */
 export interface Queryable {
@@ -18,9 +19,39 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** Connects to PostgreSQL; every connection's `search_path` is the shop's schema. */
-export function connectPostgres(connectionString: string, schema: string): Database {
+/** How `pg` reports a database it cannot reach: refused, unknown host, timeout, login, missing database. */
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '28P01',
+  '28000',
+  '3D000',
+]);
+
+/**
+ * Connects to PostgreSQL (every connection's `search_path` is the shop's schema) and makes one
+ * round trip, so a database that cannot be reached fails the start-up by name, not later as a
+ * bare `ECONNREFUSED` in the first query. `setting` names where the URL came from.
+ * @throws DatabaseConnectionError
+ */
+export async function connectPostgres(
+  connectionString: string,
+  schema: string,
+  setting = 'DATABASE_URL',
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: 10, options: `-c search_path=${schema}` });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const codes = [error, ...((error as { errors?: unknown[] }).errors ?? [])].map(
+      (e) => (e as { code?: string }).code,
+    );
+    if (!codes.some((code) => code && CONNECTION_FAILURES.has(code))) throw error;
+    throw new DatabaseConnectionError(addressOf(connectionString), setting, error);
+  }
   return {
     kind: 'postgres',
     schema,
@@ -43,6 +74,16 @@ export function connectPostgres(connectionString: string, schema: string): Datab
     },
     close: () => pool.end(),
   };
+}
+
+/** `host:port` of a `postgres://` URL (PostgreSQL's defaults where it names none). */
+function addressOf(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname || 'localhost'}:${url.port || 5432}`;
+  } catch {
+    return 'the address in the connection string';
+  }
 }
 
 /** Starts PGlite (PostgreSQL compiled to WASM) in memory, or in `dataDir` to keep data across runs. */

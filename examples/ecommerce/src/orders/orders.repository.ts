@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStore, WrongExpectedVersionError } from '@sagaline/event-store';
-import type { Database } from '../database/database';
+import type { Database, Queryable } from '../database/database';
 import { DATABASE } from '../database/database.module';
 import type { ShopEvent } from '../domain/events';
 import { evolveOrder, FINAL_ORDER_STATUSES, type Order, type OrderStatus } from '../domain/order';
 import { orderInngestStream, orderStream } from '../events/shop-event-store';
-import { enqueue, type OutboxEvent } from '../outbox/outbox';
+import { enqueue, type OutboxEvent, recordHistory } from '../outbox/outbox';
 import { PaymentTokenVault } from '../privacy/payment-token-vault';
 
 /** One event in an order's history. */
@@ -124,37 +124,63 @@ export class OrdersRepository {
       if (!(await this.recordCreationFromOutbox(tenantId, orderId))) throw error;
       await append();
     }
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ document: Order; applied: string[] }>(
-        'SELECT document, applied FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    return this.applyToReadModel(tenantId, orderId, event, eventId);
+  }
+
+  /**
+   * Applies the event to the order's row once, in one round trip after the read: the update is
+   * conditional on the events applied so far (their count only grows), so a concurrent apply (the
+   * parallel notification steps) makes it match nothing and this one reads again. The change that
+   * ends the order forgets its card token in the same transaction.
+   */
+  private async applyToReadModel(
+    tenantId: string,
+    orderId: string,
+    event: ShopEvent,
+    eventId: string,
+  ): Promise<Order> {
+    for (;;) {
+      const [row] = await this.db.query<{ document: Order; applied: string[] }>(
+        'SELECT document, applied FROM orders WHERE tenant_id = $1 AND id = $2',
         [tenantId, orderId],
       );
       if (!row) throw new Error(`Order ${orderId} of tenant ${tenantId} does not exist.`);
       if (row.applied.includes(eventId)) return row.document;
       const order = evolveOrder(row.document, event) as Order;
-      await tx.query(
-        `UPDATE orders SET document = $3, status = $4, applied = applied || $5::jsonb, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, orderId, JSON.stringify(order), order.status, JSON.stringify([eventId])],
-      );
+      const update = (db: Queryable) =>
+        db.query(
+          `UPDATE orders SET document = $3, status = $4, applied = applied || $5::jsonb, updated_at = now()
+           WHERE tenant_id = $1 AND id = $2 AND jsonb_array_length(applied) = $6 RETURNING 1`,
+          [
+            tenantId,
+            orderId,
+            JSON.stringify(order),
+            order.status,
+            JSON.stringify([eventId]),
+            row.applied.length,
+          ],
+        );
       // An order that ended will never be charged: its card token goes with it.
-      if (FINAL_ORDER_STATUSES.has(order.status)) await this.tokens.forget(tenantId, orderId, tx);
-      return order;
-    });
+      const ends = FINAL_ORDER_STATUSES.has(order.status) && !FINAL_ORDER_STATUSES.has(row.document.status);
+      const updated = ends
+        ? await this.db.transaction(async (tx) => {
+            const rows = await update(tx);
+            if (rows.length > 0) await this.tokens.forget(tenantId, orderId, tx);
+            return rows;
+          })
+        : await update(this.db);
+      if (updated.length > 0) return order;
+    }
   }
 
-  /** Appends the order's `order.created` from its outbox row; false when the outbox holds none. */
+  /** Records the order's `order.created` from its outbox row; false when the outbox holds none. */
   private async recordCreationFromOutbox(tenantId: string, orderId: string): Promise<boolean> {
     const [row] = await this.db.query<{ data: Record<string, unknown>; history: OutboxEvent['history'] }>(
       `SELECT data, history FROM outbox WHERE tenant_id = $1 AND history->>'streamId' = $2`,
       [tenantId, orderStream(orderId)],
     );
     if (!row?.history) return false;
-    await this.store.appendToStream(
-      row.history.streamId,
-      [{ id: row.history.eventId, type: row.history.type, data: row.data }],
-      { tenantId },
-    );
+    await recordHistory(this.store, { tenantId, data: row.data, history: row.history });
     return true;
   }
 

@@ -9,7 +9,7 @@ import { EventStore } from '@sagaline/event-store';
 import { InngestService } from '@sagaline/nestjs-inngest';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
-import { due, type PendingOutboxEvent, postpone, sent } from './outbox';
+import { due, type PendingOutboxEvent, postpone, recordHistory, sent } from './outbox';
 
 type OutgoingEvents = Parameters<InngestService['send']>[0];
 
@@ -93,14 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async relay(batch: PendingOutboxEvent[]): Promise<void> {
     const ids = batch.map((event) => event.id);
     try {
-      for (const event of batch) {
-        if (!event.history) continue;
-        await this.store.appendToStream(
-          event.history.streamId,
-          [{ id: event.history.eventId, type: event.history.type, data: event.data }],
-          { tenantId: event.tenantId },
-        );
-      }
+      for (const event of batch) await recordHistory(this.store, event);
       // The outbox stores events of every name; each was typed when it was enqueued.
       const events = batch.map(({ id, name, data }) => ({ id, name, data })) as OutgoingEvents;
       await this.inngest.send(events);

@@ -1,3 +1,4 @@
+import type { EventStore } from '@sagaline/event-store';
 import type { Queryable } from '../database/database';
 
 /**
@@ -12,6 +13,23 @@ export interface OutboxEvent {
   data: Record<string, unknown>;
   /** Also recorded in this event-store stream (idempotently, by `history.eventId`) before it is sent. */
   history?: { streamId: string; eventId: string; type: string };
+}
+
+/**
+ * Records an outbox event in its event-store stream, if it names one (`history`); recording it
+ * again stores nothing (the append is idempotent by `history.eventId`). The relay does this before
+ * it sends the event, and an order's first change does it when the relay has not yet.
+ */
+export async function recordHistory(
+  store: EventStore,
+  event: Pick<OutboxEvent, 'tenantId' | 'data' | 'history'>,
+): Promise<void> {
+  if (!event.history) return;
+  await store.appendToStream(
+    event.history.streamId,
+    [{ id: event.history.eventId, type: event.history.type, data: event.data }],
+    { tenantId: event.tenantId },
+  );
 }
 
 /** A stored event waiting to be sent. */
