@@ -16,8 +16,8 @@ import type { SagaStateLike, SagaStateStoreLike, Unsubscribable } from './source
 
 /**
  * @internal Wires the dashboard to the app once every provider exists: the saga list and the live
- * feed follow each saga save, the feed follows the breakers' transitions, and the list starts with
- * the sagas the embedded engine already ran.
+ * feed follow each saga save, the feed follows the event store's appends and the breakers'
+ * transitions, and the list starts with the sagas the embedded engine already ran.
  */
 @Injectable()
 export class DashboardRuntime implements OnApplicationBootstrap, OnModuleDestroy {
@@ -50,6 +50,8 @@ export class DashboardRuntime implements OnApplicationBootstrap, OnModuleDestroy
     this.hub = new LiveHub(breakers ? () => breakers.list() : undefined, redact);
     this.api = new DashboardApi(found, this.options, this.index, redact);
     if (found.sagas) this.unwatch.push(this.followSaves(found.sagas.store));
+    const appended = found.eventStore?.onAppended?.((streams) => this.hub?.streamsAppended(streams));
+    if (appended) this.unwatch.push(appended);
     if (breakers) {
       const subscription: Unsubscribable = breakers.stateChanges$.subscribe(() => this.hub?.breakerChanged());
       this.unwatch.push(() => subscription.unsubscribe());

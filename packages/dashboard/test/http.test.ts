@@ -1,3 +1,4 @@
+import { EventStore } from '@sagaline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthGuard } from '../src';
 import { type Platform, startTestApp, type TestApp } from './support/test-app';
@@ -144,6 +145,28 @@ describe.each<Platform>(['express', 'fastify'])('the dashboard on %s', (platform
         method: 'POST',
         headers: { ...auth, 'x-sagaline-dashboard': 'action' },
       });
+    } finally {
+      controller.abort();
+    }
+  });
+
+  it('pushes the streams each append of the event store wrote', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${shop.url}/dashboard/api/live`, {
+      headers: auth,
+      signal: controller.signal,
+    });
+    const events = readEvents(response.body!);
+    try {
+      await events.next('breakers'); // the feed is open: what follows is pushed
+      const streamId = `ledger-live-${platform}`;
+      await shop.app.get(EventStore).appendToStream(streamId, [{ type: 'ledger.opened', data: {} }], {
+        tenantId: 'acme',
+      });
+      const pushed = await events.until('streams', (streams: any[]) =>
+        streams.some((stream) => stream.streamId === streamId),
+      );
+      expect(pushed).toContainEqual({ tenantId: 'acme', streamId });
     } finally {
       controller.abort();
     }

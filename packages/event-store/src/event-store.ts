@@ -3,6 +3,7 @@ import {
   type AggregateStreamOptions,
   type AggregateStreamResult,
   ALL_TENANTS,
+  type AppendedStream,
   type AppendOptions,
   type AppendResult,
   type NewEvent,
@@ -69,6 +70,7 @@ export class EventStore {
   private readonly inline: ProjectionDefinition<unknown>[];
   private readonly async: ProjectionDefinition<unknown>[];
   private readonly subscriptions = new Set<CatchUpSubscription>();
+  private readonly appendListeners = new Set<(streams: AppendedStream[]) => void>();
   private readonly projectionSubscriptions = new Map<string, CatchUpSubscription>();
   private closed = false;
 
@@ -132,7 +134,7 @@ export class EventStore {
           request,
           await this.backend.append(request.tenantId, request.streamId, request.expected, request.prepared),
         );
-    if (!result.idempotent) this.wakeSubscriptions();
+    if (!result.idempotent) this.appended([{ tenantId: request.tenantId, streamId: request.streamId }]);
     return result;
   }
 
@@ -143,18 +145,31 @@ export class EventStore {
    */
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     this.assertOpen();
-    let appended = false;
-    const result = await this.backend.transaction((tx) =>
-      work({
+    let streams: AppendedStream[] = [];
+    const result = await this.backend.transaction((tx) => {
+      streams = []; // a retried transaction reports only what its last attempt wrote
+      return work({
         appendToStream: async (streamId, events, options) => {
-          const outcome = await this.appendIn(tx, this.prepareAppend(streamId, events, options));
-          appended ||= !outcome.idempotent;
+          const request = this.prepareAppend(streamId, events, options);
+          const outcome = await this.appendIn(tx, request);
+          if (!outcome.idempotent) streams.push({ tenantId: request.tenantId, streamId: request.streamId });
           return outcome;
         },
-      }),
-    );
-    if (appended) this.wakeSubscriptions();
+      });
+    });
+    if (streams.length > 0) this.appended(streams);
     return result;
+  }
+
+  /**
+   * Calls `listener` after each append this instance commits (once per `appendToStream`, once per
+   * transaction that appended), with the streams it wrote; a replayed append calls nothing. Appends
+   * of other processes are not reported: subscribe to read those. A listener that throws is
+   * ignored, so it never fails an append that has committed. Returns the function that stops it.
+   */
+  onAppended(listener: (streams: AppendedStream[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** Reads a stream forward or backward, from and to versions (inclusive), at most `maxCount` events. */
@@ -376,8 +391,15 @@ export class EventStore {
     return version === event.schemaVersion ? event : { ...event, data, schemaVersion: version };
   }
 
-  private wakeSubscriptions(): void {
+  private appended(streams: AppendedStream[]): void {
     for (const subscription of this.subscriptions) subscription.wake();
+    for (const listener of this.appendListeners) {
+      try {
+        listener(streams);
+      } catch {
+        // the append has committed: a listener's failure must not make it look failed
+      }
+    }
   }
 
   private assertOpen(): void {

@@ -74,6 +74,12 @@ export interface AppendOptions {
   tenantId?: string;
 }
 
+/** A stream this process appended to, as `EventStore.onAppended` reports it. */
+export interface AppendedStream {
+  tenantId: string;
+  streamId: string;
+}
+
 /** What an append did. */
 export interface AppendResult {
   /** The stream's version after the append: pass it as `expectedVersion` to the next one. */

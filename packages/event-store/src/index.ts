@@ -3,6 +3,7 @@ export {
   type AggregateStreamOptions,
   type AggregateStreamResult,
   ALL_TENANTS,
+  type AppendedStream,
   type AppendOptions,
   type AppendResult,
   DEFAULT_TENANT,

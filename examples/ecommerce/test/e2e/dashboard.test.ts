@@ -229,6 +229,22 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: `${SCREENSHOTS}event-store.png` });
   }, 90_000);
 
+  it('shows a new order’s stream on the event store page as it is written, without a reload', async () => {
+    await page.goto(`${shop.url}/dashboard#/streams?category=order`);
+    await page.locator('#streams').waitFor(SEEN);
+    await page.evaluate(() => {
+      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+    const orderId = await place();
+    await page
+      .locator('#streams tbody tr', { hasText: `order-${orderId}` })
+      .first()
+      .waitFor(SEEN);
+    expect(await page.evaluate(() => (window as unknown as { sameDocument: boolean }).sameDocument)).toBe(
+      true,
+    );
+  }, 90_000);
+
   it('logged no error in the browser console', () => {
     expect(consoleErrors).toEqual([]);
   });

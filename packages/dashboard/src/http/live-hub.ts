@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { SagaSummary } from '../sources/saga-index';
-import type { BreakerSnapshotLike } from '../sources/source.types';
+import type { AppendedStreamLike, BreakerSnapshotLike } from '../sources/source.types';
 
 /** How long saga changes are gathered before they are pushed: many saves, one message. */
 const FLUSH_MS = 100;
@@ -10,11 +10,13 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * @internal The Server-Sent Events feed of every open page. Changes are pushed as they happen in
- * this process (saga saves, breaker transitions), gathered for 100 ms, never polled per row.
+ * this process (saga saves, event-store appends, breaker transitions), gathered for 100 ms, never
+ * polled per row.
  */
 export class LiveHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly sagas = new Map<string, SagaSummary>();
+  private readonly streams = new Map<string, AppendedStreamLike>();
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private lastBreakers = 0;
@@ -56,6 +58,13 @@ export class LiveHub {
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
+  /** Streams were appended to: pushed within `FLUSH_MS` (their ids only; the page reads what it shows). */
+  streamsAppended(streams: AppendedStreamLike[]): void {
+    if (this.clients.size === 0) return;
+    for (const stream of streams) this.streams.set(`${stream.tenantId}\u0000${stream.streamId}`, stream);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
   /** A breaker changed state: pushed at once. */
   breakerChanged(): void {
     if (this.clients.size === 0 || !this.breakers) return;
@@ -75,6 +84,10 @@ export class LiveHub {
     const changed = [...this.sagas.values()];
     this.sagas.clear();
     if (changed.length > 0) this.send('sagas', this.redact(changed));
+    if (this.streams.size > 0) {
+      this.send('streams', [...this.streams.values()]);
+      this.streams.clear();
+    }
     if (this.breakers && Date.now() - this.lastBreakers >= BREAKER_REFRESH_MS) {
       this.lastBreakers = Date.now();
       this.send('breakers', this.breakers());

@@ -143,6 +143,14 @@ export interface EventStoreLike {
     streamId: string,
     options?: { tenantId?: string; direction?: 'forward' | 'backward'; maxCount?: number; from?: number },
   ): Promise<{ events: StoredEventLike[]; version: number; exists: boolean }>;
+  /** Present from `@sagaline/event-store` 0.3: the streams each committed append of this process wrote. */
+  onAppended?(listener: (streams: AppendedStreamLike[]) => void): () => void;
+}
+
+/** @internal A stream an append wrote, as `EventStore.onAppended` reports it. */
+export interface AppendedStreamLike {
+  tenantId: string;
+  streamId: string;
 }
 
 /** @internal A catch-up subscription of `@sagaline/event-store`, as its store holds it. */

@@ -7,7 +7,7 @@
   // the server puts the first screen's data in the page: the list shows without waiting for the API
   const boot = JSON.parse(document.getElementById('boot')?.textContent || 'null');
   let overview = null;
-  let view = null; // { name, refresh(), onSagas(list), onBreakers(list) }
+  let view = null; // { name, refresh(), onSagas(list), onBreakers(list), onStreams(list) }
   // bumped on every navigation: a render of a view no longer shown (a late answer, a live update
   // already scheduled) must not paint over the current one
   let generation = 0;
@@ -306,7 +306,7 @@
         ${subscriptions.items.length ? `<table id="subscriptions"><thead><tr><th>Name</th><th>Checkpoint</th><th>Lag (events)</th><th>Last error</th></tr></thead><tbody>${subscriptions.items.map((s) => `<tr><td>${esc(s.name)}</td><td class="mono">${esc(s.checkpoint ?? 'start')}</td><td>${s.lag}${s.lagCapped ? '+' : ''}</td><td class="error">${esc(s.lastError ?? '')}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">None.</p>'}`;
       onFilter('streams', { category: params.category });
     };
-    return { name: 'streams', refresh: render };
+    return { name: 'streams', refresh: render, onStreams: coalesce(render, 500) };
   }
 
   function streamPage(tenantId, streamId) {
@@ -318,7 +318,13 @@
         <table id="stream-events"><thead><tr><th>Version</th><th>Type</th><th>At</th><th>Data</th><th>Metadata</th></tr></thead>
         <tbody>${stream.events.map((e) => `<tr><td>${e.version}</td><td><code>${esc(e.type)}</code></td><td>${esc(new Date(e.at).toLocaleString([], { hour12: false }))}</td><td>${json(e.data)}</td><td>${json(e.metadata)}</td></tr>`).join('')}</tbody></table>`;
     };
-    return { name: 'streams', refresh: render };
+    const refresh = coalesce(render, 150);
+    return {
+      name: 'streams',
+      refresh: render,
+      onStreams: (appended) =>
+        appended.some((s) => s.tenantId === tenantId && s.streamId === streamId) && refresh(),
+    };
   }
 
   // ---- shell -------------------------------------------------------------------------------
@@ -372,6 +378,10 @@
     source.addEventListener(
       'breakers',
       safely((items) => view?.onBreakers?.(items)),
+    );
+    source.addEventListener(
+      'streams',
+      safely((appended) => view?.onStreams?.(appended)),
     );
   }
 

@@ -278,6 +278,36 @@ export function adapterSuite(fixture: AdapterFixture): void {
     });
   });
 
+  describe(`${fixture.name} adapter: append notifications`, () => {
+    it('tells onAppended listeners what each committed append wrote, never a replay, a rollback or a stopped listener', async () => {
+      const store = await fresh();
+      const heard: string[][] = [];
+      const stop = store.onAppended((streams) =>
+        heard.push(streams.map((s) => `${s.tenantId}/${s.streamId}`)),
+      );
+      store.onAppended(() => {
+        throw new Error('a broken listener');
+      });
+      const first = { ...created('n1'), id: 'evt-n1' };
+      await store.appendToStream('order-n1', [first], { tenantId: 'acme' });
+      await store.appendToStream('order-n1', [first], { tenantId: 'acme' }); // a replay
+      await store.transaction(async (tx) => {
+        await tx.appendToStream('order-n2', [created('n2')]);
+        await tx.appendToStream('stock-n2', [{ type: 'stock.reserved', data: { orderId: 'n2' } }]);
+      });
+      await store
+        .transaction(async (tx) => {
+          await tx.appendToStream('order-n3', [created('n3')]);
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      stop();
+      await store.appendToStream('order-n4', [created('n4')]);
+      expect(heard).toEqual([['acme/order-n1'], ['default/order-n2', 'default/stock-n2']]);
+      expect((await store.readStream('order-n4')).version).toBe(1);
+    });
+  });
+
   describe(`${fixture.name} adapter: the global order`, () => {
     it('reads all events in commit order after a checkpoint, page by page, filtered by type', async () => {
       const store = await fresh();
