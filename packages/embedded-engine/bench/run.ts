@@ -7,9 +7,10 @@
 //    the same signed Call Requests to the same serve endpoint with no engine (the SDK's checkpoints
 //    answered at once, nothing stored).
 //
-// Rows: the binding's Nest app on each store (its Inngest client calls the engine over loopback
-// HTTP), and an app whose client is given `fetch: engine.fetch` (no Nest), whose events and
-// checkpoints reach the engine in-process. Every row takes its turn round after round (medians of
+// Rows: the binding's Nest app on each store (its functions served by Nest's Express adapter; its
+// Inngest client, as the binding builds it, reaches the engine through `engine.fetch`), and an app
+// with no Nest whose client is given `fetch: engine.fetch` and whose functions are served by
+// `inngest/node`. Both send and checkpoint in-process; the engine calls both over loopback HTTP. Every row takes its turn round after round (medians of
 // BENCH_ROUNDS), so that a machine that speeds up or slows down weighs on every row alike; CPU
 // time (this process, all threads) is printed beside wall time, since this machine is shared.
 import 'reflect-metadata';
@@ -87,7 +88,7 @@ interface Subject {
   close(): Promise<void>;
 }
 
-/** The Nest app of the binding: its Inngest client calls the engine over loopback HTTP. */
+/** The Nest app of the binding, served by Express: its Inngest client reaches the engine through `engine.fetch`. */
 async function startApp(store?: RunStore): Promise<Subject> {
   @Module({
     imports: [InngestModule.forRoot({ appId: 'bench', mode: 'embedded', embedded: { store } })],
@@ -431,7 +432,7 @@ async function main() {
     `\nEmbedded engine beside its floors (Node ${process.version}, ${ROUNDS} interleaved rounds, medians; CPU is this process's, all threads)`,
   );
   console.log(
-    'Rows with `engine.fetch`: an Inngest client given `fetch: engine.fetch` (no Nest), so its events and checkpoints reach the engine in-process.\n',
+    'Rows with `engine.fetch`: no Nest, an Inngest client given `fetch: engine.fetch` and functions served by `inngest/node` (the Nest rows reach the engine through `engine.fetch` too, as the binding does).\n',
   );
   const summary: SummaryRow[] = [];
   if (ONLY !== 'throughput') {
