@@ -99,6 +99,21 @@ export class EventStoreConnectionError extends EventStoreError {
   }
 }
 
+/**
+ * A transaction's work caught an error of one of its statements and went on: the database had
+ * aborted the transaction at that statement, so nothing of it was committed. Let the store's errors
+ * propagate out of `transaction()`'s work, or rethrow them. `cause` is the statement's error.
+ */
+export class TransactionAbortedError extends EventStoreError {
+  constructor(cause: unknown) {
+    super(
+      'TRANSACTION_ABORTED',
+      `The transaction was not committed: one of its statements failed (${(cause as Error)?.message ?? String(cause)}) and the work went on after catching the error. Let the error propagate out of transaction(), or rethrow it.`,
+      { cause },
+    );
+  }
+}
+
 /** An upcaster failed, or a stored event has a schema version no upcaster chain can reach. */
 export class UpcastError extends EventStoreError {
   constructor(

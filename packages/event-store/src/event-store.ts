@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { START_CHECKPOINT } from './checkpoint';
 import {
   type AggregateStreamOptions,
@@ -70,7 +71,8 @@ export class EventStore {
   private readonly inline: ProjectionDefinition<unknown>[];
   private readonly async: ProjectionDefinition<unknown>[];
   private readonly subscriptions = new Set<CatchUpSubscription>();
-  private readonly appendListeners = new Set<(streams: AppendedStream[]) => void>();
+  private readonly logger = new Logger('EventStore');
+  private readonly appendListeners = new Set<(streams: AppendedStream[]) => unknown>();
   private readonly projectionSubscriptions = new Map<string, CatchUpSubscription>();
   private closed = false;
 
@@ -145,29 +147,30 @@ export class EventStore {
    */
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     this.assertOpen();
-    let streams: AppendedStream[] = [];
+    let written = new Map<string, AppendedStream>();
     const result = await this.backend.transaction((tx) => {
-      streams = []; // a retried transaction reports only what its last attempt wrote
+      written = new Map(); // a retried transaction reports only what its last attempt wrote
       return work({
-        appendToStream: async (streamId, events, options) => {
-          const request = this.prepareAppend(streamId, events, options);
-          const outcome = await this.appendIn(tx, request);
-          if (!outcome.idempotent) streams.push({ tenantId: request.tenantId, streamId: request.streamId });
-          return outcome;
-        },
+        appendToStream: async (streamId, events, options) =>
+          this.appendIn(tx, this.prepareAppend(streamId, events, options), (stream) =>
+            written.set(`${stream.tenantId}\u0000${stream.streamId}`, stream),
+          ),
       });
     });
-    if (streams.length > 0) this.appended(streams);
+    if (written.size > 0) this.appended([...written.values()]);
     return result;
   }
 
   /**
-   * Calls `listener` after each append this instance commits (once per `appendToStream`, once per
-   * transaction that appended), with the streams it wrote; a replayed append calls nothing. Appends
-   * of other processes are not reported: subscribe to read those. A listener that throws is
-   * ignored, so it never fails an append that has committed. Returns the function that stops it.
+   * Calls `listener` after each append this store instance commits (once per `appendToStream`, once
+   * per transaction that appended), with the streams it wrote, each once; a replayed append or a
+   * rolled-back transaction calls nothing. Appends made through other instances or processes are
+   * not reported: subscribe to read those. When it is called, `readStream` sees the append; on
+   * PostgreSQL `readAll` and subscriptions may see it only once older transactions have ended.
+   * A listener that throws or rejects is logged and ignored: it never fails an append that has
+   * committed. Returns the function that stops it.
    */
-  onAppended(listener: (streams: AppendedStream[]) => void): () => void {
+  onAppended(listener: (streams: AppendedStream[]) => unknown): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
   }
@@ -340,10 +343,13 @@ export class EventStore {
   private async appendIn(
     tx: StorageTransaction,
     request: ReturnType<EventStore['prepareAppend']>,
+    onWritten?: (stream: AppendedStream) => void,
   ): Promise<AppendResult> {
     const outcome = await tx.append(request.tenantId, request.streamId, request.expected, request.prepared);
     const result = this.settle(request, outcome);
     if (result.idempotent) return result;
+    // Written now: a projection below may throw, and work that catches it still commits these events.
+    onWritten?.({ tenantId: request.tenantId, streamId: request.streamId });
     for (const event of result.events) {
       for (const projection of this.inlineFor(event.type)) {
         await projection.evolve(
@@ -393,11 +399,15 @@ export class EventStore {
 
   private appended(streams: AppendedStream[]): void {
     for (const subscription of this.subscriptions) subscription.wake();
+    // The append has committed: a listener's failure must not make it look failed.
+    const report = (error: unknown) =>
+      this.logger.warn(`An onAppended listener failed: ${(error as Error)?.message ?? String(error)}`);
     for (const listener of this.appendListeners) {
       try {
-        listener(streams);
-      } catch {
-        // the append has committed: a listener's failure must not make it look failed
+        const pending = listener(streams);
+        if (pending instanceof Promise) pending.catch(report);
+      } catch (error) {
+        report(error);
       }
     }
   }

@@ -24,6 +24,7 @@ export {
   EventStoreError,
   EventStoreValidationError,
   SubscriptionHandlerError,
+  TransactionAbortedError,
   UpcastError,
   WrongExpectedVersionError,
 } from './event-store.errors';

@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { createPGliteEventStore } from '../src';
 import { adapterSuite } from './support/adapter-suite';
 import { pgliteFixture } from './support/adapters';
+import { sqlTransactionSuite } from './support/sql-transaction-suite';
 
-adapterSuite(pgliteFixture());
+const fixture = pgliteFixture();
+adapterSuite(fixture); // disposes the fixture, the stores of both suites with it
+sqlTransactionSuite(fixture);
 
 describe('the PGlite adapter on disk', () => {
   it('creates a data directory whose parents do not exist yet, and reads back what it stored', async () => {

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createPostgresEventStore, EventStoreConnectionError } from '../src';
 import { adapterSuite } from './support/adapter-suite';
 import { postgresFixture } from './support/adapters';
+import { sqlTransactionSuite } from './support/sql-transaction-suite';
 
-adapterSuite(postgresFixture());
+const fixture = postgresFixture();
+adapterSuite(fixture); // disposes the fixture, the stores of both suites with it
+sqlTransactionSuite(fixture);
 
 describe('createPostgresEventStore on a database it cannot reach', () => {
   it('names the adapter, the address and the option to check, with the driver error as cause', async () => {

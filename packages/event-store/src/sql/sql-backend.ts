@@ -1,5 +1,6 @@
 import { encodeCheckpoint } from '../checkpoint';
 import { ALL_TENANTS, type RecordedEvent } from '../event.types';
+import { TransactionAbortedError } from '../event-store.errors';
 import type { ProjectionDocuments } from '../projections';
 import type { ClaimedBatch, RawAppendOutcome, StorageBackend, StorageTransaction } from '../storage';
 import type { CheckedReadAll, CheckedReadStream, PreparedEvent } from '../validation';
@@ -69,7 +70,23 @@ export class SqlBackend implements StorageBackend {
   }
 
   async transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
-    return this.retrying(() => this.connection.transaction((executor) => work(this.transactionOn(executor))));
+    return this.retrying(() =>
+      this.connection.transaction(async (executor) => {
+        // A statement that failed aborts the whole transaction, even when the work caught its error:
+        // PostgreSQL then answers COMMIT with ROLLBACK and raises nothing.
+        let failed: unknown;
+        const watched: SqlExecutor = {
+          query: (text, params) =>
+            executor.query(text, params).catch((error: unknown) => {
+              failed ??= error;
+              throw error;
+            }),
+        };
+        const result = await work(this.transactionOn(watched));
+        if (failed !== undefined) throw abortedBy(failed);
+        return result;
+      }),
+    );
   }
 
   append(
@@ -280,4 +297,10 @@ export class SqlBackend implements StorageBackend {
       }
     }
   }
+}
+
+/** A retryable failure is thrown as it is, so the transaction runs again; any other says nothing was committed. */
+function abortedBy(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  return code && RETRYABLE_SQLSTATES.has(code) ? error : new TransactionAbortedError(error);
 }

@@ -288,12 +288,16 @@ export function adapterSuite(fixture: AdapterFixture): void {
       store.onAppended(() => {
         throw new Error('a broken listener');
       });
+      store.onAppended(async () => {
+        throw new Error('a broken async listener'); // unhandled, it would fail the run
+      });
       const first = { ...created('n1'), id: 'evt-n1' };
       await store.appendToStream('order-n1', [first], { tenantId: 'acme' });
       await store.appendToStream('order-n1', [first], { tenantId: 'acme' }); // a replay
       await store.transaction(async (tx) => {
         await tx.appendToStream('order-n2', [created('n2')]);
         await tx.appendToStream('stock-n2', [{ type: 'stock.reserved', data: { orderId: 'n2' } }]);
+        await tx.appendToStream('order-n2', [shipped('n2')]);
       });
       await store
         .transaction(async (tx) => {
