@@ -8,15 +8,18 @@
  * - BENCH_DATABASE_URL (else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test): the
  *   PostgreSQL every bench and the shop's PostgreSQL run use;
  * - BENCH_PACKAGES: folder names under packages/, comma-separated (default: all of them);
- * - BENCH_SHOP: `pglite,postgres` (the default), one of them, or `none`;
+ * - BENCH_SHOP: `pglite,postgres` (the default), one of them, or `none`; the PostgreSQL run needs
+ *   `psql` on PATH, to drop the schemas it creates;
  * - the load test's own `LOAD_*` settings (here `LOAD_PHASES` defaults to `single`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUMMARY_FILE_VARIABLE, type SummaryRow } from './bench-summary';
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const databaseUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,6 +33,30 @@ const unknownBackend = shopBackends.find((backend) => backend !== 'pglite' && ba
 if (unknownBackend !== undefined) {
   console.error(
     `BENCH_SHOP: unknown database "${unknownBackend}"; use pglite, postgres, both (comma-separated) or none.`,
+  );
+  process.exit(1);
+}
+/** The folders under packages/ whose package has a bench script. */
+const packagesWithBench = readdirSync(join(repositoryRoot, 'packages')).filter((name) => {
+  try {
+    const manifest = JSON.parse(readFileSync(join(repositoryRoot, 'packages', name, 'package.json'), 'utf8'));
+    return typeof manifest.scripts?.bench === 'string';
+  } catch {
+    return false;
+  }
+});
+// an unknown name would be a --filter that matches nothing, and pnpm would quietly bench less
+const unknownPackage = benchedPackages?.find((name) => !packagesWithBench.includes(name));
+if (unknownPackage !== undefined) {
+  console.error(
+    `BENCH_PACKAGES: unknown package "${unknownPackage}"; use folder names under packages/, comma-separated: ${packagesWithBench.join(', ')}.`,
+  );
+  process.exit(1);
+}
+// checked now rather than after the other benches: without psql the shop's schemas would be left behind
+if (shopBackends.includes('postgres') && spawnSync('psql', ['--version'], { stdio: 'ignore' }).error) {
+  console.error(
+    'BENCH_SHOP: the PostgreSQL run needs psql on PATH (to drop its schemas afterwards); install it, or set BENCH_SHOP=pglite.',
   );
   process.exit(1);
 }
@@ -47,7 +74,11 @@ const SOURCES = [
 const summaryDir = mkdtempSync(join(tmpdir(), 'sagaline-bench-'));
 const summaryFile = join(summaryDir, 'summary.jsonl');
 
-const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The signal that ended a child (Ctrl-C), after which nothing more runs but the cleanup. */
+let interruptedBy: NodeJS.Signals | undefined;
+// Ctrl-C reaches this process too (same process group); without a listener it would die at once and
+// leave the temporary folder and the shop's schemas behind. The children's end is what is acted on.
+process.on('SIGINT', () => {});
 
 /**
  * Runs pnpm (the one running this script) with `args` at the repository's root; false when it
@@ -64,11 +95,14 @@ function pnpm(args: string[], env: Record<string, string | undefined> = {}): boo
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
   }
-  const { status } = spawnSync(command, [...prefix, ...args], {
+  const { status, signal } = spawnSync(command, [...prefix, ...args], {
     stdio: 'inherit',
     cwd: repositoryRoot,
     env: childEnv,
   });
+  // pnpm may also report its interrupted script as an exit code of 128 + SIGINT
+  if (signal !== null) interruptedBy = signal;
+  else if (status === 128 + constants.signals.SIGINT) interruptedBy = 'SIGINT';
   return status === 0;
 }
 
@@ -118,6 +152,7 @@ try {
   const packages = [...filters, '--workspace-concurrency=1', '--no-bail', 'bench'];
   if (!pnpm(packages, packagesEnv)) failed.push('packages');
   for (const backend of shopBackends) {
+    if (interruptedBy !== undefined) break;
     const schema = `bench_shop_${process.pid}`;
     // the PGlite run must not inherit a database from the caller's environment
     const database =
@@ -130,15 +165,20 @@ try {
       failed.push(`shop (${backend})`);
     if (backend === 'postgres') dropShopSchemas(schema);
   }
-  const rows = readFileSafe(summaryFile)
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as SummaryRow);
-  printSummary(rows);
+  if (interruptedBy !== undefined) {
+    console.error(`\nInterrupted (${interruptedBy}): the remaining benches did not run.`);
+    process.exitCode = 128 + constants.signals[interruptedBy];
+  } else {
+    const rows = readFileSafe(summaryFile)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as SummaryRow);
+    printSummary(rows);
+  }
 } finally {
   rmSync(summaryDir, { recursive: true, force: true });
 }
-if (failed.length > 0) {
+if (failed.length > 0 && interruptedBy === undefined) {
   console.error(`\nThese benches failed: ${failed.join(', ')} (their output above says why).`);
   process.exitCode = 1;
 }

@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ ! -x "$CHROMIUM" ]; then
   echo "Chromium is missing at $CHROMIUM: installing Debian's chromium package"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 [ -x "$CHROMIUM" ] || { echo "Chromium is not at $CHROMIUM after installing Debian's chromium package" >&2; exit 1; }
 # a browser that cannot start headless is as bad as none

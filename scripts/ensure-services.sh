@@ -10,7 +10,8 @@ wait_for() { for _ in $(seq 1 30); do "$1" && return 0; sleep 1; done; return 1;
 
 if ! pg_up; then
   echo "PostgreSQL is down: starting it"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  # with several versions installed, a bare `ls` names them all: start the newest
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
 fi
 wait_for pg_up || { echo "PostgreSQL at 127.0.0.1:5432 does not answer" >&2; exit 1; }
 psql -h 127.0.0.1 -U postgres -d test -tAc 'select 1' >/dev/null \
