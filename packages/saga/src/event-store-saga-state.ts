@@ -93,7 +93,7 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
       delay,
       (state, error) =>
         this.logger.warn(
-          `The state of saga run ${state.runId} (${state.sagaId}) could not be stored: ${(error as Error)?.message ?? error}. It is stored with the saga's next save.`,
+          `The state of saga run ${state.runId} (${state.sagaId}) could not be stored: ${(error as Error)?.message ?? error}. It is tried again shortly, and stored with the saga's next save at the latest.`,
         ),
     );
   }
@@ -102,9 +102,10 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
     const { key, ordinal } = progressOf(state);
     const stored = this.stored.get(state.runId);
     if (stored?.keys.has(key)) return;
-    if (!options.deferrable) return this.writes.writeNow(state);
-    // a replay passing through progress that a stored or deferred state is already past
+    // A replay passing through progress already stored; or the request of a run that was cancelled
+    // meanwhile (it goes on until its next step), whose state must not undo the cancellation.
     if (stored && ordinal < stored.ordinal) return;
+    if (!options.deferrable) return this.writes.writeNow(state);
     const unstored = this.writes.unstored(state.runId);
     if (unstored && unstored !== state && ordinal < progressOf(unstored).ordinal) return;
     this.writes.defer(state, key);
@@ -160,8 +161,19 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
   async get(runId: string): Promise<SagaState | undefined> {
     const unstored = this.writes.unstored(runId);
     if (unstored) return structuredClone(unstored);
-    const { events } = await this.store.readStream(`saga-${runId}`, { direction: 'backward', maxCount: 1 });
-    return events[0]?.data as SagaState | undefined;
+    const { events } = await this.store.readStream(`saga-${runId}`, {
+      direction: 'backward',
+      maxCount: LATEST_STATES_READ,
+    });
+    // The furthest of the last few, not the last: another instance's deferred write of older
+    // progress may have landed after a newer state (writes are ordered within a process only).
+    let latest: { state: SagaState; ordinal: number } | undefined;
+    for (const event of events) {
+      const state = event.data as SagaState;
+      const { ordinal } = progressOf(state);
+      if (!latest || ordinal > latest.ordinal) latest = { state, ordinal };
+    }
+    return latest?.state;
   }
 
   async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
@@ -209,6 +221,9 @@ function progressOf(state: SagaState): { key: string; ordinal: number } {
     state.compensationFailures.length;
   return { key, ordinal };
 }
+
+/** States read back to find a run's furthest: more than the instances that may write a run's progress at once. */
+const LATEST_STATES_READ = 8;
 
 /** Far apart, so that no count of steps takes a state back: an ended saga never runs again. */
 const STATUS_ORDER: Record<SagaState['status'], number> = {

@@ -83,7 +83,7 @@ export function refusalOf(error: unknown): { breaker?: string; retryAfterMs: num
 export function retryDelay(policy: RetryPolicy | undefined, attempt: number, requestedMs?: number): number {
   if (requestedMs !== undefined) {
     const cap = policy?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-    return Math.min(Math.ceil(requestedMs / SECOND) * SECOND, cap);
+    return Math.ceil(Math.min(requestedMs, cap) / SECOND) * SECOND;
   }
   const backoff = (policy?.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (attempt - 1);
   return Math.ceil(Math.min(backoff, policy?.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS) / SECOND) * SECOND;

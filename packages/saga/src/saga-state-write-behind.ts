@@ -3,6 +3,11 @@ import type { SagaState } from './saga.state';
 /** Writes one state; `covers` are the progress keys of the deferred saves it supersedes. */
 export type SagaStateWrite = (state: SagaState, covers: string[]) => Promise<void>;
 
+/** How long a deferred state whose write failed waits before it is tried again, at least. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+/** Tries of a deferred state before it is left to the saga's next save (a closed store never heals). */
+const DEFERRED_TRIES = 3;
+
 /** A run's saves this process has not stored yet. */
 interface RunWrites {
   /** The latest deferred save: the saga's own state object, copied when its write starts. */
@@ -14,6 +19,8 @@ interface RunWrites {
   writing?: SagaState;
   /** The run's last write: a run's writes go one at a time, in the order of its saves. */
   tail?: Promise<void>;
+  /** Failed tries of the deferred state kept after its write failed. */
+  failedTries?: number;
 }
 
 /**
@@ -69,7 +76,9 @@ export class SagaStateWriteBehind {
     const state = run?.deferred;
     if (!run || !state) return;
     const covers = this.takeDeferred(run);
-    this.enqueue(runId, run, state, covers).catch((error) => this.onDeferredWriteError(state, error));
+    this.enqueue(runId, run, state, covers, { keepOnFailure: true }).catch((error) =>
+      this.onDeferredWriteError(state, error),
+    );
   }
 
   private takeDeferred(run: RunWrites): string[] {
@@ -81,21 +90,47 @@ export class SagaStateWriteBehind {
     return covers;
   }
 
-  private enqueue(runId: string, run: RunWrites, state: SagaState, covers: string[]): Promise<void> {
-    // A copy, taken now: the saga goes on changing its own object. Readable at once, since the
-    // run's deferred save was just taken: a reader in between would find the run nowhere.
-    const copy = structuredClone(state);
+  /**
+   * Queues the write of a copy of `state` after the run's write in flight. With `keepOnFailure`
+   * (a deferred save, whose saga has gone on), a failed write leaves the state deferred again, to
+   * be tried after another delay: until it is stored, reads here must not fall back to an older one.
+   */
+  private enqueue(
+    runId: string,
+    run: RunWrites,
+    state: SagaState,
+    covers: string[],
+    { keepOnFailure = false } = {},
+  ): Promise<void> {
+    let copy: SagaState;
+    try {
+      // A copy, taken now: the saga goes on changing its own object. Readable at once, since the
+      // run's deferred save was just taken: a reader in between would find the run nowhere.
+      copy = structuredClone(state);
+    } catch (error) {
+      return Promise.reject(error); // from a timer, a throw would end the process
+    }
     run.writing = copy;
     const next = (run.tail ?? Promise.resolve())
       .catch(() => {}) // the earlier write's caller has its error; this one is tried regardless
       .then(() => this.write(copy, covers));
     run.tail = next;
-    const settle = () => {
+    const settle = (failed: boolean) => {
       if (run.tail !== next) return; // a later write is queued: it clears up after itself
       run.writing = undefined;
+      run.failedTries = failed ? (run.failedTries ?? 0) + 1 : 0;
+      if (failed && keepOnFailure && !run.deferred && run.failedTries < DEFERRED_TRIES) {
+        run.deferred = copy;
+        run.covers = covers;
+        const delay = Math.max(this.delayMs, RETRY_AFTER_FAILURE_MS);
+        run.timer = setTimeout(() => this.writeDeferred(runId), delay).unref();
+      }
       if (!run.deferred) this.runs.delete(runId);
     };
-    next.then(settle, settle);
+    next.then(
+      () => settle(false),
+      () => settle(true),
+    );
     return next;
   }
 

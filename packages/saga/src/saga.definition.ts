@@ -32,10 +32,18 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
     }
     if (ids.has(step.id)) fail(`step id "${step.id}" is declared twice.`);
     ids.add(step.id);
+    assertAttempts(step.retry, `step "${step.id}": retry`, fail);
+    assertAttempts(step.compensation?.retry, `the compensation of step "${step.id}": retry`, fail);
     assertRetryCap(step.retry, `step "${step.id}": retry`, fail);
     assertRetryCap(step.compensation?.retry, `the compensation of step "${step.id}": retry`, fail);
     assertDurations(step.retry, `Saga ${owner}: step "${step.id}": retry`);
     assertDurations(step.compensation?.retry, `Saga ${owner}: the compensation of step "${step.id}": retry`);
+  }
+  const { retries } = definition;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+    fail(
+      `retries is ${String(retries)}; use a whole number, 0 or more (each step tries retries + 1 times; default 3).`,
+    );
   }
   assertBreakerWait(definition.maxBreakerWaitMs, 'maxBreakerWaitMs', `Saga ${owner}: maxBreakerWaitMs`);
   const pivot = definition.steps.findIndex((step) => step.pivot);
@@ -51,6 +59,18 @@ export function assertRunnable(definition: SagaDefinition<any>, owner = `"${defi
     );
   }
   runnable.add(definition);
+}
+
+/** Attempts that are not a whole number of 1 or more would retry forever (NaN) or mean 1 (0). */
+function assertAttempts(
+  policy: RetryPolicy | undefined,
+  where: string,
+  fail: (message: string) => never,
+): void {
+  if (!policy) return;
+  const { attempts } = policy;
+  if (Number.isInteger(attempts) && attempts >= 1) return;
+  fail(`${where}.attempts is ${String(attempts)}; use a whole number, 1 or more (1 = no retry).`);
 }
 
 /** A cap that is not a finite number of ms would turn a service's `Retry-After` into no wait or a broken sleep. */

@@ -146,12 +146,13 @@ class SagaExecution<TData> {
 
   async run(): Promise<SagaOutcome> {
     this.emitProgress('saga:started', 'saga/started', {});
-    for (const stage of stages(this.definition.steps)) {
+    const all = stages(this.definition.steps);
+    for (const [index, stage] of all.entries()) {
       try {
-        await Promise.all(stage.map((step) => this.runStep(step)));
+        await allMembers(stage.map((step) => this.runStep(step)));
       } catch (error) {
         const failure = toFailure(error);
-        if (this.pivotPassed) return this.stall(stage, failure);
+        if (this.pivotPassed) return this.stall(all.slice(index), failure);
         return this.compensate(failure);
       }
     }
@@ -250,8 +251,13 @@ class SagaExecution<TData> {
     else delete this.state.waiting;
   }
 
-  /** After a pivot nothing is undone: retry forward, then wait for an operator's `saga/retry`. */
-  private async stall(stage: SagaStepDefinition<TData>[], failure: SagaFailure): Promise<SagaOutcome> {
+  /**
+   * After a pivot nothing is undone: wait for an operator's `saga/retry`, then run forward from the
+   * stage that failed (`remaining`, that stage and the ones after it), each round skipping what
+   * completed. A step tried before runs under a new id per round (`<id>:retry-<round>`), so its
+   * work really runs again rather than being answered by an earlier round's stored failure.
+   */
+  private async stall(remaining: SagaStepDefinition<TData>[][], failure: SagaFailure): Promise<SagaOutcome> {
     for (let round = 1; ; round++) {
       delete this.state.waiting; // a parallel member's wait ends with its stage
       this.state.failure = failure;
@@ -265,10 +271,12 @@ class SagaExecution<TData> {
       });
       if (!resume) return this.finish('stalled', 'saga/stalled.final');
       try {
-        const pending = stage.filter((step) => !this.state.completedSteps.includes(step.id));
-        await Promise.all(pending.map((step) => this.runStep(step, round)));
-        const rest = this.definition.steps.slice(this.definition.steps.indexOf(stage.at(-1)!) + 1);
-        for (const next of stages(rest)) await Promise.all(next.map((step) => this.runStep(step)));
+        for (const stage of remaining) {
+          const pending = stage.filter((step) => !this.state.completedSteps.includes(step.id));
+          await allMembers(
+            pending.map((step) => this.runStep(step, this.state.startedSteps.includes(step.id) ? round : 0)),
+          );
+        }
         delete this.state.failure;
         return this.complete();
       } catch (error) {
@@ -485,6 +493,16 @@ function maxBreakerWait(definition: SagaDefinition<any>, policy: RetryPolicy | u
 }
 
 /** Consecutive steps sharing a `group` form one parallel stage. */
+/**
+ * Waits for every member of a stage to end, then throws the first failure (in the stage's order):
+ * a member must not be compensated, or retried by an operator, while another is still trying.
+ */
+async function allMembers(members: Promise<void>[]): Promise<void> {
+  const ended = await Promise.allSettled(members);
+  const failed = ended.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function stages<TData>(steps: SagaStepDefinition<TData>[]): SagaStepDefinition<TData>[][] {
   const result: SagaStepDefinition<TData>[][] = [];
   for (const step of steps) {

@@ -198,6 +198,48 @@ describe('EventStoreSagaStateStore, deferred saves', () => {
     expect((await events.readStream('saga-run-1')).events).toHaveLength(1);
   });
 
+  it('never stores a running state over a cancelled one, even one that must be stored now', async () => {
+    const events = createMemoryEventStore();
+    const store = new EventStoreSagaStateStore(events, { progressWriteDelayMs: NEVER });
+    await store.save(
+      state({ status: 'cancelled', completedSteps: ['reserve'], compensatedSteps: ['reserve'] }),
+    );
+    // the cancelled run's request goes on to its next wait, which saves before it waits
+    await store.save(state({ startedSteps: ['reserve', 'charge'], completedSteps: ['reserve', 'charge'] }));
+    expect((await new EventStoreSagaStateStore(events).get('run-1'))?.status).toBe('cancelled');
+    expect((await events.readStream('saga-run-1')).events).toHaveLength(1);
+  });
+
+  it('reads a run as the furthest of its last states, when another instance wrote older progress last', async () => {
+    const events = createMemoryEventStore();
+    const ended = new EventStoreSagaStateStore(events);
+    await ended.save(state({ status: 'completed', completedSteps: ['reserve', 'charge', 'ship'] }));
+    const slowInstance = new EventStoreSagaStateStore(events); // its deferred write lands late
+    await slowInstance.save(state({ startedSteps: ['reserve', 'charge'], completedSteps: ['reserve'] }));
+    expect((await events.readStream('saga-run-1')).events).toHaveLength(2);
+    expect((await new EventStoreSagaStateStore(events).get('run-1'))?.status).toBe('completed');
+  });
+
+  it('keeps a deferred state whose write failed readable, and stores it on a later try', async () => {
+    const events = createMemoryEventStore();
+    let refusals = 1;
+    const flaky = {
+      appendToStream: (...args: Parameters<EventStore['appendToStream']>) =>
+        refusals-- > 0 ? Promise.reject(new Error('database restarting')) : events.appendToStream(...args),
+      readStream: events.readStream.bind(events),
+    } as unknown as EventStore;
+    const store = new EventStoreSagaStateStore(flaky, { progressWriteDelayMs: 1 });
+    const progressed = state({ startedSteps: ['reserve', 'charge'], completedSteps: ['reserve'] });
+    await store.save(progressed, { deferrable: true });
+    await waitFor(async () => refusals < 0); // the first write was refused
+    expect((await store.get('run-1'))?.startedSteps).toEqual(['reserve', 'charge']);
+    await waitFor(async () => (await events.readStream('saga-run-1')).events.length === 1);
+    expect((await new EventStoreSagaStateStore(events).get('run-1'))?.startedSteps).toEqual([
+      'reserve',
+      'charge',
+    ]);
+  });
+
   it('stores a failure that comes with no other change, as a stalled saga saves it', async () => {
     const events = createMemoryEventStore();
     const store = new EventStoreSagaStateStore(events);

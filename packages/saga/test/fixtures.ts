@@ -270,6 +270,70 @@ export class FlakySaga {
   }
 }
 
+/** Four steps after a pivot, so that an operator's retries go through several rounds. */
+@Saga({
+  id: 'pivot-chain-saga',
+  trigger: 'shop/pivot-chain.created',
+  businessKey: 'orderId',
+  retries: 0,
+  operatorTimeout: '1h',
+})
+export class PivotChainSaga {
+  constructor(private readonly ledger: Ledger) {}
+
+  @SagaStep('capture', { pivot: true })
+  capture(ctx: SagaContext<Order>) {
+    this.ledger.record(`capture:${ctx.event.data.orderId}`);
+  }
+
+  @SagaStep('ship')
+  ship(ctx: SagaContext<Order>) {
+    this.step('ship', ctx.event.data.orderId);
+  }
+
+  @SagaStep('invoice')
+  invoice(ctx: SagaContext<Order>) {
+    this.step('invoice', ctx.event.data.orderId);
+  }
+
+  @SagaStep('notify')
+  notify(ctx: SagaContext<Order>) {
+    this.step('notify', ctx.event.data.orderId);
+  }
+
+  private step(name: string, orderId: string): void {
+    this.ledger.maybeFail(name, orderId);
+    this.ledger.record(`${name}:${orderId}`);
+  }
+}
+
+/** A parallel group whose reservation needs a second try while its charge is refused at once. */
+@Saga({ id: 'straggle-saga', trigger: 'shop/straggle', businessKey: 'orderId', retries: 0 })
+export class StraggleSaga {
+  constructor(private readonly ledger: Ledger) {}
+
+  @SagaStep('reserve', { group: 'prepare', retry: { attempts: 2, backoffMs: 1_000 } })
+  reserve(ctx: SagaContext<Order>) {
+    const key = `reserve:${ctx.event.data.orderId}`;
+    this.ledger.attempts.set(key, (this.ledger.attempts.get(key) ?? 0) + 1);
+    if (this.ledger.attempts.get(key) === 1) throw new Error('stock service busy');
+    this.ledger.record(key);
+    return `r-${ctx.event.data.orderId}`;
+  }
+
+  @Compensate('reserve')
+  release(ctx: SagaContext<Order>, reservation: string | typeof SAGA_UNKNOWN_OUTPUT) {
+    const id = reservation === SAGA_UNKNOWN_OUTPUT ? 'unknown' : reservation;
+    this.ledger.record(`release(${id}):${ctx.event.data.orderId}`);
+  }
+
+  @SagaStep('charge', { group: 'prepare' })
+  charge(ctx: SagaContext<Order>) {
+    this.ledger.maybeFail('charge', ctx.event.data.orderId);
+    this.ledger.record(`charge:${ctx.event.data.orderId}`);
+  }
+}
+
 /** A state of run `run-1` of `order-processing` (order `o-1`), at its first step unless `progress` says otherwise. */
 export const sagaState = (progress: Partial<SagaState> = {}): SagaState => ({
   sagaId: 'order-processing',

@@ -53,6 +53,8 @@ describe('the delay an error asks for', () => {
     expect(retryDelay({ attempts: 3 }, 1, 2_500)).toBe(3_000);
     expect(retryDelay({ attempts: 3 }, 1, 365 * 86_400_000)).toBe(300_000);
     expect(retryDelay({ attempts: 3, maxRetryAfterMs: 60_000 }, 1, 90_000)).toBe(60_000);
+    // a cap that is not whole seconds is rounded up too: the durable sleep would cut 2.5 s to 2 s
+    expect(retryDelay({ attempts: 3, maxRetryAfterMs: 2_500 }, 1, 90_000)).toBe(3_000);
     expect(retryDelay({ attempts: 3, backoffMs: 1_000, maxBackoffMs: 5_000 }, 1)).toBe(1_000);
     expect(retryDelay({ attempts: 9, backoffMs: 1_000, maxBackoffMs: 5_000 }, 4)).toBe(5_000);
     expect(retryDelay(undefined, 2)).toBe(2_000);
@@ -107,6 +109,24 @@ describe('a retry policy cap', () => {
     };
     await expect(runSaga(compensation, input)).rejects.toThrow(
       'the compensation of step "charge": retry.maxRetryAfterMs is NaN',
+    );
+  });
+});
+
+describe('attempts and retries', () => {
+  const input = { event: { name: 'unit/start', data: {} }, runId: 'r', logger: console } as never;
+
+  it('refuses attempts that are not a whole number of 1 or more, and retries under 0, naming them', async () => {
+    for (const attempts of [0, 1.5, Number.NaN]) {
+      const bad = { id: `attempts-${attempts}`, steps: [step('charge', { attempts })] };
+      await expect(runSaga(bad, input)).rejects.toThrow(SagaDefinitionError);
+      await expect(runSaga(bad, input)).rejects.toThrow(
+        `step "charge": retry.attempts is ${attempts}; use a whole number, 1 or more (1 = no retry).`,
+      );
+    }
+    const retries = { id: 'negative-retries', retries: -1, steps: [step('charge', { attempts: 1 })] };
+    await expect(runSaga(retries, input)).rejects.toThrow(
+      'Saga "negative-retries": retries is -1; use a whole number, 0 or more',
     );
   });
 });

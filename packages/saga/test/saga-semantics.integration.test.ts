@@ -9,7 +9,9 @@ import {
   LifecycleListener,
   NotifySaga,
   OrderSaga,
+  PivotChainSaga,
   PivotSaga,
+  StraggleSaga,
   WaitingSaga,
 } from './fixtures';
 
@@ -32,6 +34,8 @@ describe('saga semantics on the embedded engine', () => {
         HaltSaga,
         NotifySaga,
         FlakySaga,
+        PivotChainSaga,
+        StraggleSaga,
         LifecycleListener,
       ],
       { retryBackoffScale: 0 },
@@ -62,6 +66,45 @@ describe('saga semantics on the embedded engine', () => {
 
     expect(done.output).toMatchObject({ status: 'completed', compensatedSteps: [] });
     expect(ledger.for(orderId)).toEqual(['reserve', 'capture', 'ship']);
+  });
+
+  it('runs each step after a pivot once, however many rounds of operator retries it takes', async () => {
+    const orderId = newOrderId();
+    const stalls = () =>
+      ledger.events.filter((e) => e.name === 'saga/stalled' && e.orderId === orderId).length;
+    const retry = async (runId: string, round: number) => {
+      await waitFor(
+        async () => (await subject.engine.getRun(runId))?.pending[0]?.kind === 'wait' && stalls() === round,
+      );
+      await subject.inngest.send({ name: 'saga/retry', data: { runId } });
+    };
+    ledger.failAt.set(orderId, 'ship');
+    const eventId = await start('shop/pivot-chain.created', orderId);
+    const running = await subject.engine.waitForRun({ eventId, status: 'running' });
+    ledger.failAt.set(orderId, 'notify'); // round 1: ship and invoice pass, notify fails
+    await retry(running.id, 1);
+    await waitFor(async () => stalls() === 2);
+    ledger.failAt.delete(orderId); // round 2: only notify is left to run
+    await retry(running.id, 2);
+    const done = await subject.engine.waitForRun({ runId: running.id });
+
+    expect(done.output).toMatchObject({
+      status: 'completed',
+      completedSteps: ['capture', 'ship', 'invoice', 'notify'],
+    });
+    expect(ledger.for(orderId)).toEqual(['capture', 'ship', 'invoice', 'notify']);
+    expect(ledger.attempts.get(`invoice:${orderId}`)).toBe(1);
+  });
+
+  it('compensates a parallel group only once every member has ended, with the output of each', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'charge'); // refused at once, while the reservation waits to try again
+    const eventId = await start('shop/straggle', orderId);
+    const running = await subject.engine.waitForRun({ eventId, status: 'running' });
+    const done = await subject.engine.waitForRun({ runId: running.id });
+
+    expect(done.output).toMatchObject({ status: 'compensated', completedSteps: ['reserve'] });
+    expect(ledger.for(orderId)).toEqual(['reserve', `release(r-${orderId})`]);
   });
 
   it('a waiting step resumes with the webhook event and maps it to its output', async () => {
