@@ -5,10 +5,14 @@ import { InngestRestRuns } from './sources/inngest-rest-runs';
 import { pageOf } from './sources/paging';
 import type { SagaIndex, SagaQuery } from './sources/saga-index';
 import { buildSagaView } from './sources/saga-view';
-import type { EngineLike, RunLike, SagaStateLike } from './sources/source.types';
+import type { AppendedStreamLike, EngineLike, RunLike, SagaStateLike } from './sources/source.types';
 import { runningSubscriptions, StreamIndex } from './sources/stream-index';
 
 const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'];
+/** The most events a stream's page shows: its latest, unless it asks from a version. */
+const STREAM_PAGE = 100;
+/** The most events read of each business-key stream: its latest. */
+const BUSINESS_KEY_EVENTS = 200;
 
 /**
  * @internal What the dashboard's JSON API answers, free of HTTP: each method reads the app's
@@ -62,9 +66,14 @@ export class DashboardApi {
     const definition = sagas.registry.get(state.sagaId)?.definition;
     const engine = this.sources.engine;
     const appId = this.sources.inngest?.client.id;
+    let runError: string | undefined;
     const [run, companion] = this.runSource
       ? await Promise.all([
-          this.runSource.getRun(runId),
+          // the saga's own state is here: a run source that fails (Inngest's API busy or down) costs only the run
+          this.runSource.getRun(runId).catch((error: Error) => {
+            runError = `Could not read its run: ${error.message}`;
+            return undefined;
+          }),
           appId && engine
             ? engine
                 .listRuns({
@@ -78,6 +87,7 @@ export class DashboardApi {
     const view = buildSagaView(state, definition, run, companion);
     return this.redact({
       ...view,
+      ...(runError ? { runError } : {}),
       definition: definition
         ? {
             steps: definition.steps.map((step) => ({
@@ -132,20 +142,25 @@ export class DashboardApi {
     return streams.list(query);
   }
 
+  /**
+   * A stream's last 100 events, or as many from version `from` on; either way in
+   * ascending version order. `version` is its length, so the page can say when it shows only part.
+   */
   async stream(streamId: string, tenantId: string | undefined, from: number | undefined) {
     const store = this.need('eventStore');
     const result = await store.readStream(streamId, {
       ...(tenantId ? { tenantId } : {}),
-      direction: 'forward',
-      maxCount: 100,
+      direction: from ? 'forward' : 'backward',
       ...(from ? { from } : {}),
+      maxCount: STREAM_PAGE,
     });
+    const events = from ? result.events : result.events.reverse();
     return this.redact({
       streamId,
       tenantId: tenantId ?? null,
       version: result.version,
       exists: result.exists,
-      events: result.events.map((event) => ({
+      events: events.map((event) => ({
         id: event.id,
         type: event.type,
         version: event.streamVersion,
@@ -155,6 +170,11 @@ export class DashboardApi {
         metadata: event.metadata,
       })),
     });
+  }
+
+  /** The event store's appends of this process, so that the stream list shows them at once. */
+  noteAppended(streams: AppendedStreamLike[]): void {
+    this.streams?.noteAppended(streams);
   }
 
   async subscriptions() {
@@ -235,9 +255,11 @@ export class DashboardApi {
       refs.map(async (ref) => {
         const { events } = await store.readStream(ref.streamId, {
           ...(ref.tenantId ? { tenantId: ref.tenantId } : {}),
-          maxCount: 200,
+          direction: 'backward',
+          maxCount: BUSINESS_KEY_EVENTS,
         });
-        return events.map((event) => ({
+        // back in version order, so that events of the same instant keep it through the stable sort
+        return events.reverse().map((event) => ({
           streamId: event.streamId,
           tenantId: event.tenantId,
           type: event.type,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DashboardConfigError } from './dashboard.errors';
+import { normalizeFieldName } from './redaction';
 import type { InngestApiOptions } from './sources/inngest-rest-runs';
 
 /** What a guard sees of a request to the dashboard. */
@@ -69,10 +70,12 @@ export interface DashboardModuleOptions {
    */
   actions?: boolean | DashboardActions;
   /**
-   * What is hidden in every payload shown (event data, step outputs, errors): field names
-   * (case-insensitive, at any depth) whose values become `[redacted]`. Emails and card tokens
-   * (`tok_...`, card numbers) inside any string are always masked unless `redact` is `false`.
-   * Default {@link DEFAULT_REDACTED_FIELDS}; a list given here is added to it.
+   * What is hidden in every payload shown (event data, step outputs, errors), at any depth: the
+   * value of any field whose name contains one of {@link DEFAULT_REDACTED_FIELDS} (`accessToken`,
+   * `x-api-key`, `card_number`), and of any field named as one given here, becomes `[redacted]`.
+   * Names are compared lower-case, without `-` and `_`. Emails, `tok_...` card tokens and card
+   * numbers (digit runs that pass the Luhn check) inside any string are masked too. `false` shows
+   * everything.
    */
   redact?: string[] | false;
   /**
@@ -97,19 +100,22 @@ export interface DashboardModuleOptions {
   title?: string;
 }
 
-/** Field names hidden by default, at any depth of any payload the dashboard shows. */
+/**
+ * The words that hide a field by default: a field whose name contains one (lower-case, `-` and `_`
+ * ignored, so `refresh_token`, `clientSecret` and `X-Api-Key` all match) is shown as `[redacted]`,
+ * at any depth of any payload the dashboard shows.
+ */
 export const DEFAULT_REDACTED_FIELDS: readonly string[] = [
-  'password',
-  'secret',
   'token',
-  'cardToken',
-  'paymentToken',
+  'secret',
+  'password',
+  'apiKey',
+  'authorization',
+  'cookie',
   'cardNumber',
   'cvc',
   'cvv',
   'email',
-  'authorization',
-  'apiKey',
 ];
 
 /** @internal The options with defaults applied and checked. */
@@ -117,7 +123,8 @@ export interface ResolvedDashboardOptions {
   path: string;
   guard: DashboardGuard | null;
   actions: Required<DashboardActions>;
-  redact: { fields: Set<string>; patterns: boolean } | false;
+  /** `words` hide every field whose name contains one, `fields` the fields of exactly that name (both normalised). */
+  redact: { words: string[]; fields: Set<string> } | false;
   businessKeyStreams: (saga: DashboardSagaRef) => SagaStreamRef[];
   maxSagas: number;
   title: string;
@@ -201,8 +208,8 @@ export function resolveDashboardOptions(
       redact === false
         ? false
         : {
-            fields: new Set([...DEFAULT_REDACTED_FIELDS, ...(redact ?? [])].map((f) => f.toLowerCase())),
-            patterns: true,
+            words: DEFAULT_REDACTED_FIELDS.map(normalizeFieldName),
+            fields: new Set((redact ?? []).map(normalizeFieldName)),
           },
     businessKeyStreams: options.businessKeyStreams ?? ((saga) => [{ streamId: saga.businessKey }]),
     maxSagas,

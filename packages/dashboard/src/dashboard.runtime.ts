@@ -50,7 +50,10 @@ export class DashboardRuntime implements OnApplicationBootstrap, OnModuleDestroy
     this.hub = new LiveHub(breakers ? () => breakers.list() : undefined, redact);
     this.api = new DashboardApi(found, this.options, this.index, redact);
     if (found.sagas) this.unwatch.push(this.followSaves(found.sagas.store));
-    const appended = found.eventStore?.onAppended?.((streams) => this.hub?.streamsAppended(streams));
+    const appended = found.eventStore?.onAppended?.((streams) => {
+      this.api?.noteAppended(streams);
+      this.hub?.streamsAppended(streams);
+    });
     if (appended) this.unwatch.push(appended);
     if (breakers) {
       const subscription: Unsubscribable = breakers.stateChanges$.subscribe(() => this.hub?.breakerChanged());

@@ -64,6 +64,24 @@ describe.each<Platform>(['express', 'fastify'])('the dashboard on %s', (platform
     expect((await get('/app.js', { ...auth, 'if-none-match': etag })).status).toBe(304);
   });
 
+  it('caches the assets at the versioned URLs the page links for good, and revalidates any other', async () => {
+    const page = await get('');
+    const versioned = /\/dashboard(\/app\.js\?v=[^"]+)"/.exec(page.body)![1];
+    const forGood = 'public, max-age=31536000, immutable';
+    const first = await get(versioned);
+    expect(first.headers.get('cache-control')).toBe(forGood);
+    const again = await get(versioned, { ...auth, 'if-none-match': first.headers.get('etag')! });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('cache-control')).toBe(forGood);
+    for (const other of ['/app.js', '/app.js?v=stale']) {
+      const fresh = await get(other);
+      expect(fresh.headers.get('cache-control')).toBe('no-cache');
+      const revalidated = await get(other, { ...auth, 'if-none-match': fresh.headers.get('etag')! });
+      expect(revalidated.status).toBe(304);
+      expect(revalidated.headers.get('cache-control')).toBe('no-cache');
+    }
+  });
+
   it('shows what the app has', async () => {
     const overview = await getJson('/api/overview');
     expect(overview.has).toEqual({ sagas: true, breakers: true, runs: true, eventStore: true });

@@ -31,7 +31,7 @@ describe("runs from Inngest's REST API", () => {
         response.end(JSON.stringify(body));
       };
       if (request.url === '/v1/runs/01RUN') return answer(200, { data: run });
-      if (request.url === '/v1/events/01EVENT/runs') return answer(200, { data: [run] });
+      if (request.url === '/v1/runs/BUSY') return answer(429, { error: 'rate limited' });
       answer(404, { error: 'not found' });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,40 +51,60 @@ describe("runs from Inngest's REST API", () => {
     });
     expect(seen.at(-1)).toEqual({ url: '/v1/runs/01RUN', authorization: 'Bearer signkey-test-abc' });
     expect(await runs.getRun('nope')).toBeUndefined();
-    expect((await runs.listRuns({ eventId: '01EVENT' })).map((r) => r.id)).toEqual(['01RUN']);
-    await expect(runs.listRuns({})).rejects.toMatchObject({ status: 501 });
+    await expect(runs.getRun('BUSY')).rejects.toMatchObject({ status: 502 });
+    await expect(runs.listRuns()).rejects.toMatchObject({ status: 501 });
   });
 
-  it('links a saga to its run on Inngest when the app has no embedded engine, redacted', async () => {
-    const state: SagaStateLike = {
-      sagaId: 'checkout',
-      runId: '01RUN',
-      status: 'completed',
-      startedSteps: [],
-      completedSteps: [],
-      compensatedSteps: [],
-      results: {},
-      compensationFailures: [],
-      timings: {},
-      startedAt: 1,
-      updatedAt: 2,
-      event: { name: 'checkout.requested', data: {} },
-    };
+  it('answers 502 when the API cannot be reached, as for an error status', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const runs = new InngestRestRuns({ signingKey: 'signkey-test-abc', baseUrl: `http://127.0.0.1:${port}` });
+    await expect(runs.getRun('01RUN')).rejects.toMatchObject({
+      status: 502,
+      message: expect.stringContaining('/v1/runs/01RUN'),
+    });
+  });
+
+  const sagaState = (runId: string): SagaStateLike => ({
+    sagaId: 'checkout',
+    runId,
+    status: 'completed',
+    startedSteps: [],
+    completedSteps: [],
+    compensatedSteps: [],
+    results: {},
+    compensationFailures: [],
+    timings: {},
+    startedAt: 1,
+    updatedAt: 2,
+    event: { name: 'checkout.requested', data: {} },
+  });
+  const apiOnInngest = () => {
     const options = resolveDashboardOptions({
       guard: 'none',
       inngestApi: { signingKey: 'signkey-test-abc', baseUrl },
     });
-    const api = new DashboardApi(
+    return new DashboardApi(
       {
         sagas: {
           registry: { list: () => [], get: () => undefined },
-          store: { save: async () => {}, get: async () => state, findByBusinessKey: async () => [] },
+          store: {
+            save: async () => {},
+            get: async (runId) => sagaState(runId),
+            findByBusinessKey: async () => [],
+          },
         },
       },
       options,
       new SagaIndex(10),
       createRedactor(options.redact),
     );
+  };
+
+  it('links a saga to its run on Inngest when the app has no embedded engine, redacted', async () => {
+    const api = apiOnInngest();
     expect(api.overview()).toMatchObject({ has: { runs: true }, runList: false });
     expect(((await api.saga('01RUN')) as { run: unknown }).run).toEqual({
       id: '01RUN',
@@ -93,6 +113,13 @@ describe("runs from Inngest's REST API", () => {
     });
     expect(JSON.stringify(await api.run('01RUN'))).not.toContain('ada@example.com');
     await expect(api.runs({})).rejects.toMatchObject({ status: 501 });
+  });
+
+  it("shows a saga without its run when Inngest's API fails, saying why", async () => {
+    const saga = (await apiOnInngest().saga('BUSY')) as { state: unknown; run?: unknown; runError?: string };
+    expect(saga.state).toMatchObject({ runId: 'BUSY' });
+    expect(saga.run).toBeUndefined();
+    expect(saga.runError).toContain('answered 429');
   });
 
   it('needs a signing key and an http(s) address', () => {

@@ -89,9 +89,66 @@ describe('redaction', () => {
     });
   });
 
+  it('hides every field whose name contains a sensitive word, however it is spelled', () => {
+    const secrets = {
+      accessToken: 'a',
+      refresh_token: 'b',
+      clientSecret: 'c',
+      api_key: 'd',
+      'x-api-key': 'e',
+      passwordHash: 'f',
+      card_number: 'g',
+      Cookie: 'h',
+      customerEmail: 'i',
+    };
+    const hidden = Object.fromEntries(Object.keys(secrets).map((key) => [key, REDACTED]));
+    expect(redact({ ...secrets, orderId: 'o-1', quantity: 2 })).toEqual({
+      ...hidden,
+      orderId: 'o-1',
+      quantity: 2,
+    });
+  });
+
+  it('hides a value nested deeper than 32 levels whole', () => {
+    let deep: Record<string, unknown> = { email: 'ada@example.com' };
+    for (let i = 0; i < 40; i++) deep = { inner: deep };
+    let shown = redact(deep) as Record<string, unknown>;
+    let depth = 0;
+    while (typeof shown === 'object') {
+      shown = shown.inner as Record<string, unknown>;
+      depth++;
+    }
+    expect(shown).toBe(REDACTED);
+    expect(depth).toBe(33);
+  });
+
+  it('masks only digit runs that are card numbers, so that numeric ids and their links stay whole', () => {
+    const orderId = '1234567890123'; // 13 digits, not a card number (fails the Luhn check)
+    expect(
+      redact({
+        runId: orderId,
+        businessKey: orderId,
+        streamId: `order-${orderId}`,
+        link: `#/stream/default/order-${orderId}`,
+        note: 'paid with 4111-1111-1111-1111 and 5555555555554444, token tok_amex',
+      }),
+    ).toEqual({
+      runId: orderId,
+      businessKey: orderId,
+      streamId: `order-${orderId}`,
+      link: `#/stream/default/order-${orderId}`,
+      note: `paid with ${REDACTED} and ${REDACTED}, token ${REDACTED}`,
+    });
+  });
+
   it('adds the fields given to the defaults, and shows everything with redact: false', () => {
-    const more = createRedactor(resolveDashboardOptions({ guard: 'none', redact: ['phone'] }).redact);
-    expect(more({ phone: '+1', email: 'a@b.co' })).toEqual({ phone: REDACTED, email: REDACTED });
+    const more = createRedactor(resolveDashboardOptions({ guard: 'none', redact: ['phone_number'] }).redact);
+    expect(more({ phoneNumber: '+1', 'Phone-Number': '+1', phoneCountry: 'NZ', email: 'a@b.co' })).toEqual({
+      phoneNumber: REDACTED,
+      'Phone-Number': REDACTED,
+      phoneCountry: 'NZ',
+      email: REDACTED,
+    });
     const none = createRedactor(resolveDashboardOptions({ guard: 'none', redact: false }).redact);
     expect(none({ email: 'a@b.co' })).toEqual({ email: 'a@b.co' });
   });

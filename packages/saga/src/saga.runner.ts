@@ -160,7 +160,7 @@ class SagaExecution<TData> {
   }
 
   private async runStep(definition: SagaStepDefinition<TData>, round = 0): Promise<void> {
-    this.state.startedSteps.includes(definition.id) || this.state.startedSteps.push(definition.id);
+    if (!this.state.startedSteps.includes(definition.id)) this.state.startedSteps.push(definition.id);
     // Deferrable: the saga saves again before it waits, fails or ends, so a durable store may
     // write the progress of steps that run back to back once (see SagaStateSaveOptions).
     await this.save({ deferrable: true });

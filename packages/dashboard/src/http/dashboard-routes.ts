@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HttpAnswer } from '../dashboard.answer';
 import { DashboardRuntime } from '../dashboard.runtime';
-import { ASSETS, renderPage } from '../ui/assets';
+import { ASSETS, assetVersion, renderPage } from '../ui/assets';
 import { answer, answerJson, type Exchange, exchangeOf } from './platform';
 
 type Handler = (exchange: Exchange) => unknown;
@@ -44,13 +44,18 @@ export class DashboardRoutes implements OnModuleInit {
       });
     });
     for (const [name, file] of Object.entries(ASSETS)) {
-      get(`/${name}`, ({ request, response }) => {
+      get(`/${name}`, ({ request, url, response }) => {
+        // the page links this version: kept for good; any other URL is revalidated each time
+        const cacheControl =
+          url.searchParams.get('v') === assetVersion(file)
+            ? 'public, max-age=31536000, immutable'
+            : 'no-cache';
         if (request.headers['if-none-match'] === file.etag)
-          return answer(response, 304, '', { etag: file.etag });
+          return answer(response, 304, '', { etag: file.etag, 'cache-control': cacheControl });
         answer(response, 200, file.body, {
           'content-type': file.type,
           etag: file.etag,
-          'cache-control': 'no-cache',
+          'cache-control': cacheControl,
         });
       });
     }

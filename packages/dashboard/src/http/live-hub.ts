@@ -7,6 +7,11 @@ const FLUSH_MS = 100;
 /** At most this often, the breakers' counts follow saga activity (their calls happen in steps). */
 const BREAKER_REFRESH_MS = 1000;
 const HEARTBEAT_MS = 15_000;
+/** A client with this much unsent is stalled: it is dropped (its page reconnects) rather than buffered for without bound. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** One Server-Sent Event. */
+const message = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /**
  * @internal The Server-Sent Events feed of every open page. Changes are pushed as they happen in
@@ -18,6 +23,7 @@ export class LiveHub {
   private readonly sagas = new Map<string, SagaSummary>();
   private readonly streams = new Map<string, AppendedStreamLike>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private breakersTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private lastBreakers = 0;
 
@@ -26,12 +32,10 @@ export class LiveHub {
     private readonly redact: (value: unknown) => unknown,
   ) {}
 
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
   /** Turns a response into an event stream until the client goes away. */
   open(response: ServerResponse): void {
+    // gone while the guard ran: its 'close' has passed, so it would never leave the set
+    if (response.destroyed) return;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -48,7 +52,7 @@ export class LiveHub {
       }
     });
     this.heartbeat ??= setInterval(() => this.write(': ping\n\n'), HEARTBEAT_MS).unref();
-    if (this.breakers) this.send('breakers', this.breakers());
+    if (this.breakers) response.write(message('breakers', this.breakers()));
   }
 
   /** A saga changed: pushed within `FLUSH_MS`, with every other change of that window. */
@@ -74,6 +78,7 @@ export class LiveHub {
 
   close(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.breakersTimer) clearTimeout(this.breakersTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const client of this.clients) client.end();
     this.clients.clear();
@@ -88,17 +93,34 @@ export class LiveHub {
       this.send('streams', [...this.streams.values()]);
       this.streams.clear();
     }
-    if (this.breakers && Date.now() - this.lastBreakers >= BREAKER_REFRESH_MS) {
-      this.lastBreakers = Date.now();
-      this.send('breakers', this.breakers());
+    this.refreshBreakers();
+  }
+
+  /** Sends the breakers' counts now, or once `BREAKER_REFRESH_MS` has passed since the last: the last activity's counts always arrive. */
+  private refreshBreakers(): void {
+    if (!this.breakers || this.breakersTimer) return;
+    const wait = this.lastBreakers + BREAKER_REFRESH_MS - Date.now();
+    if (wait > 0) {
+      this.breakersTimer = setTimeout(() => {
+        this.breakersTimer = null;
+        this.refreshBreakers();
+      }, wait);
+      return;
     }
+    this.lastBreakers = Date.now();
+    this.send('breakers', this.breakers());
   }
 
   private send(event: string, data: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(message(event, data));
   }
 
   private write(chunk: string): void {
-    for (const client of this.clients) client.write(chunk);
+    for (const client of this.clients) {
+      if (client.writableLength > MAX_BUFFERED_BYTES) {
+        this.clients.delete(client);
+        client.destroy();
+      } else client.write(chunk);
+    }
   }
 }

@@ -25,9 +25,8 @@ interface ApiRun {
 
 /**
  * @internal Runs read from Inngest's REST API, for apps that run on Inngest rather than the
- * embedded engine: a run by id (`GET /v1/runs/:id`) and the runs of an event
- * (`GET /v1/events/:id/runs`). That API has no list of every run and no step timeline, so the runs
- * page shows a saga's run, not all of them.
+ * embedded engine: a run by id (`GET /v1/runs/:id`). That API has no list of every run and no step
+ * timeline, so the runs page shows a saga's run, not all of them.
  */
 export class InngestRestRuns implements EngineLike {
   private readonly baseUrl: string;
@@ -41,29 +40,32 @@ export class InngestRestRuns implements EngineLike {
     return run ? toRun(run) : undefined;
   }
 
-  async listRuns(filter: { eventId?: string }): Promise<RunLike[]> {
-    if (!filter.eventId)
-      throw new HttpAnswer(
-        501,
-        "Inngest's REST API lists runs by event only: open a saga to see its run, or Inngest's own dashboard for all of them.",
-      );
-    return ((await this.get<ApiRun[]>(`/v1/events/${encodeURIComponent(filter.eventId)}/runs`)) ?? []).map(
-      toRun,
+  async listRuns(): Promise<RunLike[]> {
+    throw new HttpAnswer(
+      501,
+      "Inngest's REST API has no list of runs: open a saga to see its run, or Inngest's own dashboard for all of them.",
     );
   }
 
   private async get<T>(path: string): Promise<T | undefined> {
+    // unreachable, timed out or not JSON: a bad gateway like an error status, not a failure of ours
+    const unreadable = (error: Error) => {
+      throw new HttpAnswer(
+        502,
+        `Could not read ${path} from Inngest's API at ${this.baseUrl}: ${error.message}`,
+      );
+    };
     const response = await fetch(this.baseUrl + path, {
       headers: { authorization: `Bearer ${this.options.signingKey}`, accept: 'application/json' },
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-    });
+    }).catch(unreadable);
     if (response.status === 404) return undefined;
     if (!response.ok)
       throw new HttpAnswer(
         502,
         `Inngest's API answered ${response.status} for ${path}; check inngestApi.signingKey and baseUrl.`,
       );
-    return ((await response.json()) as { data: T }).data;
+    return ((await response.json().catch(unreadable)) as { data: T }).data;
   }
 }
 

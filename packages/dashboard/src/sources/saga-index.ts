@@ -28,7 +28,7 @@ export interface SagaPage {
   total: number;
   page: number;
   size: number;
-  /** Instances per status, over every saga id (for the tabs). */
+  /** Instances per status among those that match `sagaId` and `q`, whatever `status` asks (for the tabs). */
   counts: Record<string, number>;
 }
 

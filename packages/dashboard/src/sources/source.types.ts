@@ -138,6 +138,7 @@ export interface EventStoreLike {
     after?: string;
     maxCount?: number;
     tenantId?: string;
+    types?: string[];
   }): Promise<{ events: StoredEventLike[]; checkpoint: string }>;
   readStream(
     streamId: string,
@@ -159,6 +160,8 @@ export interface SubscriptionLike {
   readonly checkpoint: string | null;
   readonly lastError: Error | null;
   readonly tenantId?: string;
+  /** The event types it handles, when it names them (the store's subscription keeps them as `types`). */
+  readonly types?: unknown;
 }
 
 /** @internal `InngestService` of `@sagaline/nestjs-inngest`. */

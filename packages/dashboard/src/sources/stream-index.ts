@@ -1,5 +1,5 @@
 import { pageOf } from './paging';
-import type { EventStoreLike, StoredEventLike, SubscriptionLike } from './source.types';
+import type { AppendedStreamLike, EventStoreLike, StoredEventLike, SubscriptionLike } from './source.types';
 
 /** A stream of the event store, as the stream list shows it. */
 export interface StreamSummary {
@@ -19,8 +19,12 @@ export interface StreamSummary {
 export interface SubscriptionSummary {
   name: string;
   checkpoint: string | null;
-  /** Events committed after its checkpoint, counted up to 1,000 (`lagCapped` past that). */
-  lag: number;
+  /**
+   * Events of its types committed after its checkpoint, counted up to 1,000 (`lagCapped` past
+   * that); `null` (unknown) while this instance has handled none, as after a restart or while
+   * another process holds the subscription.
+   */
+  lag: number | null;
   lagCapped: boolean;
   lastError: string | null;
 }
@@ -30,6 +34,10 @@ const BATCH = 1000;
 /** Events read per request at most, so that a large store's first visit stays quick; the rest follow on the next visits. */
 const READ_PER_VISIT = 20_000;
 const LAG_CAP = 1000;
+/** Appended streams kept to read at the next visit at most; past that the oldest notices go (the global order brings them anyway). */
+const MAX_PENDING = 1000;
+/** Heads of appended streams read at once. */
+const PENDING_READS = 20;
 
 /**
  * @internal The streams and categories of the event store, which has no list of them: read from
@@ -37,12 +45,28 @@ const LAG_CAP = 1000;
  */
 export class StreamIndex {
   private readonly streams = new Map<string, StreamSummary>();
+  /** Streams this process appended to, whose heads the next visit reads. */
+  private readonly pending = new Map<string, AppendedStreamLike>();
   private checkpoint: string | undefined;
   private reading: Promise<boolean> | null = null;
   /** Whether the whole store has been read. */
   complete = false;
 
   constructor(private readonly store: EventStoreLike) {}
+
+  /**
+   * Streams this process appended to. On PostgreSQL the global order may not show an append yet
+   * (it waits for older transactions) while the stream itself does: the next `refresh` reads each
+   * one's head, so the list shows it at once.
+   */
+  noteAppended(streams: AppendedStreamLike[]): void {
+    for (const stream of streams) {
+      const key = keyOf(stream);
+      this.pending.delete(key);
+      this.pending.set(key, stream);
+      if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
+    }
+  }
 
   /** Reads what was appended since the last call (bounded); resolves whether it reached the end. */
   refresh(): Promise<boolean> {
@@ -76,23 +100,32 @@ export class StreamIndex {
   async subscriptions(subscriptions: SubscriptionLike[]): Promise<SubscriptionSummary[]> {
     return Promise.all(
       subscriptions.map(async (subscription) => {
-        const { events } = await this.store.readAll({
-          ...(subscription.checkpoint ? { after: subscription.checkpoint } : {}),
-          tenantId: subscription.tenantId ?? ALL_TENANTS,
-          maxCount: LAG_CAP,
-        });
-        return {
+        const summary = {
           name: subscription.name,
           checkpoint: subscription.checkpoint,
-          lag: events.length,
-          lagCapped: events.length >= LAG_CAP,
           lastError: subscription.lastError?.message ?? null,
         };
+        // no checkpoint here says nothing of the stored one: counting from the start would be wrong
+        if (!subscription.checkpoint) return { ...summary, lag: null, lagCapped: false };
+        const types = typesOf(subscription);
+        const { events } = await this.store.readAll({
+          after: subscription.checkpoint,
+          tenantId: subscription.tenantId ?? ALL_TENANTS,
+          maxCount: LAG_CAP,
+          ...(types ? { types } : {}),
+        });
+        return { ...summary, lag: events.length, lagCapped: events.length >= LAG_CAP };
       }),
     );
   }
 
   private async readOn(): Promise<boolean> {
+    const reachedEnd = await this.readGlobalOrder();
+    await this.readPending();
+    return reachedEnd;
+  }
+
+  private async readGlobalOrder(): Promise<boolean> {
     for (let read = 0; read < READ_PER_VISIT; read += BATCH) {
       const { events, checkpoint } = await this.store.readAll({
         tenantId: ALL_TENANTS,
@@ -110,8 +143,27 @@ export class StreamIndex {
     return false;
   }
 
+  private async readPending(): Promise<void> {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (let start = 0; start < due.length; start += PENDING_READS) {
+      await Promise.all(
+        due.slice(start, start + PENDING_READS).map(async ({ tenantId, streamId }) => {
+          const { events } = await this.store.readStream(streamId, {
+            tenantId,
+            direction: 'backward',
+            maxCount: 1,
+          });
+          if (events[0]) this.add(events[0]);
+        }),
+      );
+    }
+  }
+
   private add(event: StoredEventLike): void {
-    const key = `${event.tenantId}\u0000${event.streamId}`;
+    const key = keyOf(event);
+    // a head read ahead of the global order must not go back when that order catches up
+    if ((this.streams.get(key)?.version ?? 0) > event.streamVersion) return;
     const dash = event.streamId.indexOf('-');
     this.streams.set(key, {
       tenantId: event.tenantId,
@@ -123,6 +175,16 @@ export class StreamIndex {
       position: event.globalPosition,
     });
   }
+}
+
+const keyOf = (stream: AppendedStreamLike) => `${stream.tenantId}\u0000${stream.streamId}`;
+
+/** The event types a subscription handles, when it names them (kept privately, so read duck-typed). */
+function typesOf(subscription: SubscriptionLike): string[] | undefined {
+  const { types } = subscription;
+  return Array.isArray(types) && types.length > 0 && types.every((type) => typeof type === 'string')
+    ? [...types]
+    : undefined;
 }
 
 /**

@@ -56,14 +56,19 @@
     main.innerHTML = `<div class="notice" data-error>${esc(error.message)}</div>`;
   }
 
-  /** Runs `fn` at most once per `ms`, the last call winning: live updates come in bursts. */
+  /**
+   * Runs `fn` once, `ms` after the first of a burst of calls: the calls until then add nothing, as
+   * `fn` reads the latest data anyway (live updates come in bursts). Not at all once its view is left.
+   */
   function coalesce(fn, ms) {
+    const born = generation;
     let timer = null;
     return () => {
       if (timer) return;
       timer = setTimeout(() => {
         timer = null;
-        Promise.resolve(fn()).catch(showError);
+        if (born !== generation) return;
+        Promise.resolve(fn()).catch((error) => born === generation && showError(error));
       }, ms);
     };
   }
@@ -75,7 +80,6 @@
     const render = async () => {
       const fromBoot = boot?.sagas && Object.keys(params).length === 0;
       const page = fromBoot ? boot.sagas : await api('sagas', params);
-      if (boot) boot.sagas = null; // once: later renders follow changes
       const statuses = [
         'running',
         'compensating',
@@ -151,6 +155,7 @@
         <h1>${esc(state.sagaId)} <span id="saga-status">${badge(state.status)}</span></h1>
         <dl class="card">
           <dt>Run</dt><dd class="mono">${esc(state.runId)} ${saga.run ? `· <a id="run-link" href="#/run/${encodeURIComponent(state.runId)}">its run (${esc(saga.run.status)})</a>` : ''}
+            ${saga.runError ? `· <span class="error" id="run-error">${esc(saga.runError)}</span>` : ''}
             ${saga.companionRunId ? `· <a href="#/run/${encodeURIComponent(saga.companionRunId)}">cancellation run</a>` : ''}</dd>
           <dt>Business key</dt><dd class="mono">${esc(state.businessKey ?? '—')}</dd>
           <dt>Started</dt><dd>${dateTime(state.startedAt)}</dd>
@@ -233,10 +238,12 @@
   function breakerPage() {
     const born = generation;
     let latest = null;
+    // the server's clock minus the browser's: probe times are the server's, and the countdown must agree
+    let clockOffset = 0;
     const draw = () => {
       const { items, actions } = latest;
       const card = (b) => {
-        const probeIn = b.probeAt ? Math.max(0, b.probeAt - Date.now()) : 0;
+        const probeIn = b.probeAt ? Math.max(0, b.probeAt - (Date.now() + clockOffset)) : 0;
         return `<div class="card breaker" data-breaker="${esc(b.name)}" data-state="${esc(b.state)}">
           <h3>${esc(b.name)} ${badge(b.state)}</h3>
           <dl><dt>Failure rate</dt><dd>${percent(b.stats.failureRate)}</dd><dt>Slow-call rate</dt><dd>${percent(b.stats.slowCallRate)}</dd>
@@ -267,6 +274,7 @@
     };
     const render = async () => {
       latest = await api('breakers');
+      clockOffset = latest.now - Date.now();
       draw();
     };
     const ticker = setInterval(() => latest && main.querySelector('[data-probe-at]') && draw(), 1000);
@@ -303,7 +311,7 @@
         <tbody>${page.items.map((s) => `<tr><td class="mono"><a href="#/stream/${encodeURIComponent(s.tenantId)}/${encodeURIComponent(s.streamId)}">${esc(s.streamId)}</a></td><td>${esc(s.tenantId)}</td><td>${s.version}</td><td><code>${esc(s.lastType)}</code></td><td>${esc(new Date(s.lastAt).toLocaleString([], { hour12: false }))}</td></tr>`).join('')}</tbody></table>
         ${pager('streams', params, page)}
         <h2>Subscriptions in this process</h2>
-        ${subscriptions.items.length ? `<table id="subscriptions"><thead><tr><th>Name</th><th>Checkpoint</th><th>Lag (events)</th><th>Last error</th></tr></thead><tbody>${subscriptions.items.map((s) => `<tr><td>${esc(s.name)}</td><td class="mono">${esc(s.checkpoint ?? 'start')}</td><td>${s.lag}${s.lagCapped ? '+' : ''}</td><td class="error">${esc(s.lastError ?? '')}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">None.</p>'}`;
+        ${subscriptions.items.length ? `<table id="subscriptions"><thead><tr><th>Name</th><th>Checkpoint</th><th>Lag (events)</th><th>Last error</th></tr></thead><tbody>${subscriptions.items.map((s) => `<tr><td>${esc(s.name)}</td><td class="mono">${esc(s.checkpoint ?? 'none here yet')}</td><td>${s.lag === null ? 'unknown' : `${s.lag}${s.lagCapped ? '+' : ''}`}</td><td class="error">${esc(s.lastError ?? '')}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">None.</p>'}`;
       onFilter('streams', { category: params.category });
     };
     return { name: 'streams', refresh: render, onStreams: coalesce(render, 500) };
@@ -315,6 +323,7 @@
       const stream = await api('stream', { streamId, tenantId });
       if (born !== generation) return;
       main.innerHTML = `<h1>Stream <span class="mono">${esc(streamId)}</span> <span class="muted">tenant ${esc(tenantId)} · version ${stream.version}</span></h1>
+        ${stream.events.length < stream.version ? `<p class="muted" id="stream-partial">The last ${stream.events.length} of ${stream.version} events.</p>` : ''}
         <table id="stream-events"><thead><tr><th>Version</th><th>Type</th><th>At</th><th>Data</th><th>Metadata</th></tr></thead>
         <tbody>${stream.events.map((e) => `<tr><td>${e.version}</td><td><code>${esc(e.type)}</code></td><td>${esc(new Date(e.at).toLocaleString([], { hour12: false }))}</td><td>${json(e.data)}</td><td>${json(e.metadata)}</td></tr>`).join('')}</tbody></table>`;
     };
@@ -348,7 +357,10 @@
       a.classList.toggle('active', a.dataset.section === view.name);
     const shown = generation;
     try {
-      await view.refresh();
+      const rendered = view.refresh();
+      // the page's embedded data is of the moment it was served: only the first view may use it
+      if (boot) boot.sagas = null;
+      await rendered;
     } catch (error) {
       if (shown === generation) showError(error);
     }

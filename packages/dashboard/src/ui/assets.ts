@@ -21,6 +21,9 @@ export const ASSETS: Record<string, Asset> = {
   'app.css': asset(STYLE, 'text/css; charset=utf-8'),
 };
 
+/** @internal The `?v=` of an asset's URL: it changes with the file, so a URL so versioned never goes stale. */
+export const assetVersion = (file: Asset): string => file.etag.slice(1, 9);
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /**
@@ -29,7 +32,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
  * trips; the script fills it in.
  */
 export function renderPage(base: string, title: string, boot: unknown = null): string {
-  const assetUrl = (name: string) => `${base}/${name}?v=${ASSETS[name].etag.slice(1, 9)}`;
+  const assetUrl = (name: string) => `${base}/${name}?v=${assetVersion(ASSETS[name])}`;
   return PAGE_TEMPLATE.replaceAll('{{base}}', escapeHtml(base))
     .replaceAll('{{title}}', escapeHtml(title))
     .replace('{{script}}', escapeHtml(assetUrl('app.js')))
