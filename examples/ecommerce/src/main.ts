@@ -2,7 +2,30 @@ import { startShop } from './bootstrap';
 import { loadShopConfig } from './config/shop-config';
 
 const config = loadShopConfig();
-const shop = await startShop(config);
+const starting = startShop(config);
+
+// Registered before the shop says it is running: until a process has a listener, SIGTERM ends it
+// at once (the operating system's default), which a supervisor signalling right after the banner
+// would hit. `on`, not `once`, and kept: a library's signal-exit handler re-raises the signal when
+// it finds itself the only listener, which killed the shop before it had closed.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    starting
+      .then((shop) => shop.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+  });
+}
+
+const shop = await starting;
 const { alertWebhookUrl, services, settings, url } = shop;
 const simulated = (configured: string, simulator: string | undefined) => configured === simulator;
 
@@ -30,20 +53,3 @@ console.log(`
 
   Ctrl+C stops everything.
 `);
-
-// `on`, not `once`, and kept: a library's signal-exit handler re-raises the signal when it finds
-// itself the only listener, which killed the shop before it had closed.
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    shop.close().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  });
-}

@@ -28,6 +28,26 @@ logger.log(
     `${carrier.shipments.size} shipments, ${smtpSink.messages.length} emails, ${alertSink.alerts.length} alerts.`,
 );
 
+// Before anything says ready: until a process has a listener, SIGTERM ends it at once (the
+// operating system's default), which a parent signalling right after "ready" would hit.
+let stopping = false;
+const stop = (why: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.log(`Stopping (${why}).`);
+  simulators.close().then(
+    () => process.exit(0),
+    (error) => {
+      logger.error(`Stopping failed: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+// the process that started us is gone (even by kill -9): do not stay behind holding the ports
+process.once('disconnect', () => stop('the process that started them has gone'));
+
 const ready: SimulatorsReadyMessage = { type: 'sagaline.simulators.ready', pid: process.pid, dataDir, urls };
 if (process.send) {
   process.send(ready);
@@ -51,21 +71,3 @@ if (process.send) {
 `);
   console.log(`${SIMULATORS_READY_LINE} ${JSON.stringify(ready)}`);
 }
-
-let stopping = false;
-const stop = (why: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.log(`Stopping (${why}).`);
-  simulators.close().then(
-    () => process.exit(0),
-    (error) => {
-      logger.error(`Stopping failed: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
-};
-process.once('SIGINT', () => stop('SIGINT'));
-process.once('SIGTERM', () => stop('SIGTERM'));
-// the process that started us is gone (even by kill -9): do not stay behind holding the ports
-process.once('disconnect', () => stop('the process that started them has gone'));
