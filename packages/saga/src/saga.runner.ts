@@ -226,10 +226,7 @@ class SagaExecution<TData> {
       maxBreakerWaitMs: maxBreakerWait(this.definition, retry),
       work,
       isPermanent: (error) => isPermanent?.(error) ?? (error as Error)?.name === 'NonRetriableError',
-      beforeWait: (wait) => {
-        this.state.waiting = { ...this.state.waiting, [wait.stepId]: wait };
-        return this.pause();
-      },
+      beforeWait: (wait) => this.beginWait(wait),
       afterWait: (wait) => this.endWait(wait),
     });
     if (!result.ok) throw new SagaStepFailedError(id, result.name, result.message);
@@ -244,11 +241,13 @@ class SagaExecution<TData> {
     return result.value;
   }
 
+  private beginWait(wait: SagaWait): Promise<void> {
+    addWait(this.state, wait);
+    return this.pause();
+  }
+
   private endWait(wait: SagaWait): void {
-    if (this.state.waiting?.[wait.stepId]?.sleepId !== wait.sleepId) return;
-    const { [wait.stepId]: _ended, ...rest } = this.state.waiting;
-    if (Object.keys(rest).length > 0) this.state.waiting = rest;
-    else delete this.state.waiting;
+    removeWait(this.state, wait);
   }
 
   /**
@@ -292,8 +291,17 @@ class SagaExecution<TData> {
     await this.save();
     this.emit('saga:compensating', 'saga/compensating', { failure });
     await this.flush(); // compensations may take a while (retries, backoff): say so now
-    const outcome = await compensateStarted(this.definition, this.state, this.step, (attempt) =>
-      this.context(attempt),
+    const outcome = await compensateStarted(
+      this.definition,
+      this.state,
+      this.step,
+      (attempt) => this.context(attempt),
+      {
+        beforeWait: (wait) => this.beginWait(wait),
+        afterWait: (wait) => this.endWait(wait),
+        // deferrable, as a step's start is: the saga saves before it waits and when it ends
+        ended: () => this.save({ deferrable: true }),
+      },
     );
     if (outcome === 'failed') {
       this.emit('saga:compensation.failed', 'saga/compensation.failed', this.operatorReport());
@@ -458,6 +466,7 @@ export async function compensateStarted<TData>(
   state: SagaState,
   step: SagaStepTools,
   context: (attempt: number) => SagaContext<TData>,
+  progress?: CompensationProgress,
 ): Promise<'done' | 'failed'> {
   let failed = false;
   for (const stepId of [...state.startedSteps].reverse()) {
@@ -475,16 +484,41 @@ export async function compensateStarted<TData>(
       work: (attempt) => stepDefinition.compensate!(context(attempt), output),
       // an undo is tried until its attempts are spent, whatever the error says
       isPermanent: () => false,
+      ...(progress ? { beforeWait: progress.beforeWait, afterWait: progress.afterWait } : {}),
     });
     if (result.ok) {
       state.compensatedSteps.push(stepId);
-      continue;
+    } else {
+      failed = true;
+      state.compensationFailures.push({ stepId, name: result.name, message: result.message });
     }
-    failed = true;
-    state.compensationFailures.push({ stepId, name: result.name, message: result.message });
-    if ((policy.onFailure ?? 'continue') === 'halt') break;
+    await progress?.ended();
+    if (!result.ok && (policy.onFailure ?? 'continue') === 'halt') break;
   }
   return failed ? 'failed' : 'done';
+}
+
+/**
+ * @internal How compensations report their progress to the saga's state: a wait (a backoff, an
+ * open breaker) before it starts, and each compensation as it ends.
+ */
+export interface CompensationProgress {
+  beforeWait(wait: SagaWait): Promise<void>;
+  afterWait(wait: SagaWait): void;
+  ended(): Promise<void>;
+}
+
+/** @internal Puts a wait in the state, beside any other step's. */
+export function addWait(state: SagaState, wait: SagaWait): void {
+  state.waiting = { ...state.waiting, [wait.stepId]: wait };
+}
+
+/** @internal Takes a wait out of the state, unless a later wait of its step replaced it. */
+export function removeWait(state: SagaState, wait: SagaWait): void {
+  if (state.waiting?.[wait.stepId]?.sleepId !== wait.sleepId) return;
+  const { [wait.stepId]: _ended, ...rest } = state.waiting;
+  if (Object.keys(rest).length > 0) state.waiting = rest;
+  else delete state.waiting;
 }
 
 /** The budget of waits on refusals: the policy's, else the saga's, else 1 h. */
@@ -492,7 +526,6 @@ function maxBreakerWait(definition: SagaDefinition<any>, policy: RetryPolicy | u
   return policy?.maxBreakerWaitMs ?? definition.maxBreakerWaitMs ?? DEFAULT_MAX_BREAKER_WAIT_MS;
 }
 
-/** Consecutive steps sharing a `group` form one parallel stage. */
 /**
  * Waits for every member of a stage to end, then throws the first failure (in the stage's order):
  * a member must not be compensated, or retried by an operator, while another is still trying.
@@ -503,6 +536,7 @@ async function allMembers(members: Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** Consecutive steps sharing a `group` form one parallel stage. */
 function stages<TData>(steps: SagaStepDefinition<TData>[]): SagaStepDefinition<TData>[][] {
   const result: SagaStepDefinition<TData>[][] = [];
   for (const step of steps) {

@@ -78,6 +78,20 @@ describe('when the event store is written: a running saga as it goes, a saga tha
     expect((await snapshots(running.id)).map((s) => s.status)).toEqual(['running', 'completed']);
   });
 
+  it('a compensation that waits to try again is stored with its wait and the compensations done before it', async () => {
+    const orderId = newOrderId();
+    ledger.failAt.set(orderId, 'ship');
+    ledger.failCompensation.set(orderId, 1); // the refund fails once, then waits for its backoff
+    const { ids } = await subject.inngest.send({ name: 'shop/order.created', data: { orderId } });
+    const run = await subject.engine.waitForRun({ eventId: ids[0], functionId: 'order-saga' });
+    expect(run.status).toBe('completed'); // the function ended; the saga compensated
+
+    const stored = await snapshots(run.id);
+    const waiting = stored.find((s) => s.status === 'compensating' && s.waiting);
+    expect(Object.keys(waiting?.waiting ?? {})).toEqual(['compensate:charge']);
+    expect(stored.at(-1)).toMatchObject({ status: 'compensated', compensatedSteps: ['charge', 'reserve'] });
+  });
+
   it('a stalled saga is stored with the failure it stalled on', async () => {
     const orderId = newOrderId();
     ledger.failAt.set(orderId, 'ship');
