@@ -48,7 +48,7 @@ interface StoredProgress {
 
 /**
  * Saga states kept in the event store: each stored state is an event in the stream
- * `saga-<runId>` (the last one is the state), and each business key has a stream of the runs it
+ * `saga-<runId>` (the furthest of its last few is the state), and each business key has a stream of the runs it
  * started. `SagaModule` uses it by default when `EventStoreModule` is in the app.
  *
  * A saga saves its state before each step; those saves are deferred (see
@@ -93,7 +93,7 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
       delay,
       (state, error) =>
         this.logger.warn(
-          `The state of saga run ${state.runId} (${state.sagaId}) could not be stored: ${(error as Error)?.message ?? error}. It is tried again shortly, and stored with the saga's next save at the latest.`,
+          `The state of saga run ${state.runId} (${state.sagaId}) could not be stored: ${(error as Error)?.message ?? error}. It is stored with a later try or the saga's next save.`,
         ),
     );
   }
@@ -160,20 +160,17 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
 
   async get(runId: string): Promise<SagaState | undefined> {
     const unstored = this.writes.unstored(runId);
-    if (unstored) return structuredClone(unstored);
+    // A state whose write failed may be older than what other instances stored meanwhile.
+    if (unstored && !this.writes.failedBefore(runId)) return structuredClone(unstored);
     const { events } = await this.store.readStream(`saga-${runId}`, {
       direction: 'backward',
       maxCount: LATEST_STATES_READ,
     });
     // The furthest of the last few, not the last: another instance's deferred write of older
     // progress may have landed after a newer state (writes are ordered within a process only).
-    let latest: { state: SagaState; ordinal: number } | undefined;
-    for (const event of events) {
-      const state = event.data as SagaState;
-      const { ordinal } = progressOf(state);
-      if (!latest || ordinal > latest.ordinal) latest = { state, ordinal };
-    }
-    return latest?.state;
+    const candidates = events.map((event) => event.data as SagaState);
+    if (unstored) candidates.push(structuredClone(unstored));
+    return furthest(candidates);
   }
 
   async findByBusinessKey(sagaId: string, businessKey: string): Promise<SagaState[]> {
@@ -222,6 +219,22 @@ function progressOf(state: SagaState): { key: string; ordinal: number } {
   return { key, ordinal };
 }
 
+/** The state furthest on; of two as far, the one saved last (a stall's failure, a wait). */
+function furthest(states: SagaState[]): SagaState | undefined {
+  let best: { state: SagaState; ordinal: number } | undefined;
+  for (const state of states) {
+    const { ordinal } = progressOf(state);
+    if (
+      !best ||
+      ordinal > best.ordinal ||
+      (ordinal === best.ordinal && state.updatedAt > best.state.updatedAt)
+    ) {
+      best = { state, ordinal };
+    }
+  }
+  return best?.state;
+}
+
 /** States read back to find a run's furthest: more than the instances that may write a run's progress at once. */
 const LATEST_STATES_READ = 8;
 
@@ -231,8 +244,10 @@ const STATUS_ORDER: Record<SagaState['status'], number> = {
   compensating: 1_000_000,
   completed: 2_000_000,
   compensated: 2_000_000,
-  compensation_failed: 2_000_000,
-  cancelled: 2_000_000,
+  // above the other ends: a cancelled run's request may go on to complete it, after which the
+  // cancellation's compensations have still undone it
+  compensation_failed: 3_000_000,
+  cancelled: 3_000_000,
   stalled: 2_000_000,
   failed: 2_000_000,
 };

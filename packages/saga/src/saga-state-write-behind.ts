@@ -60,6 +60,11 @@ export class SagaStateWriteBehind {
     return run?.deferred ?? run?.writing;
   }
 
+  /** Whether the run's state here is kept after its write failed (other instances may be further). */
+  failedBefore(runId: string): boolean {
+    return (this.runs.get(runId)?.failedTries ?? 0) > 0;
+  }
+
   /** Every such state. */
   allUnstored(): SagaState[] {
     return [...this.runs.keys()].flatMap((runId) => this.unstored(runId) ?? []);
@@ -108,6 +113,7 @@ export class SagaStateWriteBehind {
       // run's deferred save was just taken: a reader in between would find the run nowhere.
       copy = structuredClone(state);
     } catch (error) {
+      if (!run.deferred && !run.writing && !run.tail) this.runs.delete(runId);
       return Promise.reject(error); // from a timer, a throw would end the process
     }
     run.writing = copy;

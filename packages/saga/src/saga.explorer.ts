@@ -13,7 +13,7 @@ import { assertRunnable, RESERVED_STEP_ID, RESERVED_STEP_ID_RULE } from './saga.
 import { SagaDefinitionError } from './saga.errors';
 import { SAGA_MODULE_OPTIONS, SAGA_STATE_STORE, type SagaModuleOptions } from './saga.module-definition';
 import { SagaRegistry } from './saga.registry';
-import { addWait, compensateStarted, extraEventData, outcomeOf, removeWait, runSaga } from './saga.runner';
+import { compensateStarted, extraEventData, outcomeOf, runSaga } from './saga.runner';
 import type { SagaStateStore } from './saga.state';
 import type { SagaDefinition, SagaStepDefinition, SagaStepTools } from './saga.types';
 
@@ -88,23 +88,13 @@ export class SagaExplorer implements OnModuleInit {
             logger,
             attempt,
           });
-          const stored = (options?: { deferrable: true }) => {
-            state.updatedAt = Date.now();
-            return store.save(state, options);
-          };
+          // No progress stored on the way: each request of this function reads the state again (the
+          // read is not a step), and must find the run's, not its own half-done compensation.
           const result = await compensateStarted(
             definition,
             state,
             step as unknown as SagaStepTools,
             context,
-            {
-              beforeWait: (wait) => {
-                addWait(state, wait);
-                return stored(); // another process sees what the compensation waits for
-              },
-              afterWait: (wait) => removeWait(state, wait),
-              ended: () => stored({ deferrable: true }),
-            },
           );
           state.status = result === 'failed' ? 'compensation_failed' : 'cancelled';
           state.updatedAt = Date.now();

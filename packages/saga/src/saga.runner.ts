@@ -297,10 +297,14 @@ class SagaExecution<TData> {
       this.step,
       (attempt) => this.context(attempt),
       {
-        beforeWait: (wait) => this.beginWait(wait),
+        // Best effort: a store that cannot be written must not stop what is being undone.
+        beforeWait: async (wait) => {
+          addWait(this.state, wait);
+          await this.saveProgress();
+          await this.flush();
+        },
         afterWait: (wait) => this.endWait(wait),
-        // deferrable, as a step's start is: the saga saves before it waits and when it ends
-        ended: () => this.save({ deferrable: true }),
+        ended: () => this.saveProgress({ deferrable: true }),
       },
     );
     if (outcome === 'failed') {
@@ -356,6 +360,15 @@ class SagaExecution<TData> {
   private async save(options?: SagaStateSaveOptions): Promise<void> {
     this.state.updatedAt = Date.now();
     await this.store.save(this.state, options);
+  }
+
+  /** A compensation's progress: stored if the store takes it, logged if not. */
+  private saveProgress(options?: SagaStateSaveOptions): Promise<void> {
+    return this.save(options).catch((error: unknown) =>
+      this.logger.warn(
+        `The compensation progress of saga run ${this.input.runId} could not be stored: ${(error as Error)?.message ?? error}. The compensations go on; their end is stored with the saga's outcome.`,
+      ),
+    );
   }
 
   /**
@@ -508,13 +521,13 @@ export interface CompensationProgress {
   ended(): Promise<void>;
 }
 
-/** @internal Puts a wait in the state, beside any other step's. */
-export function addWait(state: SagaState, wait: SagaWait): void {
+/** Puts a wait in the state, beside any other step's. */
+function addWait(state: SagaState, wait: SagaWait): void {
   state.waiting = { ...state.waiting, [wait.stepId]: wait };
 }
 
-/** @internal Takes a wait out of the state, unless a later wait of its step replaced it. */
-export function removeWait(state: SagaState, wait: SagaWait): void {
+/** Takes a wait out of the state, unless a later wait of its step replaced it. */
+function removeWait(state: SagaState, wait: SagaWait): void {
   if (state.waiting?.[wait.stepId]?.sleepId !== wait.sleepId) return;
   const { [wait.stepId]: _ended, ...rest } = state.waiting;
   if (Object.keys(rest).length > 0) state.waiting = rest;

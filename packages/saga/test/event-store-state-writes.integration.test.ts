@@ -234,6 +234,54 @@ describe('EventStoreSagaStateStore, deferred saves', () => {
     expect((await new EventStoreSagaStateStore(events).get('run-1'))?.status).toBe('completed');
   });
 
+  it('of two stored states as far on, reads the one saved last, whichever landed last', async () => {
+    const events = createMemoryEventStore();
+    const progress = { startedSteps: ['reserve', 'ship'], completedSteps: ['reserve'] };
+    const failure = { stepId: 'ship', name: 'CarrierDownError', message: 'no carrier' };
+    await new EventStoreSagaStateStore(events).save(state({ ...progress, failure, updatedAt: 2_000 }));
+    await new EventStoreSagaStateStore(events).save(state({ ...progress, updatedAt: 1_000 })); // landed late
+    expect((await new EventStoreSagaStateStore(events).get('run-1'))?.failure).toEqual(failure);
+  });
+
+  it('reads a cancellation over a completion the cancelled run went on to store', async () => {
+    const events = createMemoryEventStore();
+    // the companion compensated what the state showed when the run was cancelled...
+    const atCancel = {
+      startedSteps: ['reserve'],
+      completedSteps: ['reserve'],
+      compensatedSteps: ['reserve'],
+    };
+    await new EventStoreSagaStateStore(events).save(state({ ...atCancel, status: 'cancelled' }));
+    // ...while the run's request went on to its end, and stored it last
+    const ended = {
+      startedSteps: ['reserve', 'charge', 'ship'],
+      completedSteps: ['reserve', 'charge', 'ship'],
+    };
+    await new EventStoreSagaStateStore(events).save(state({ ...ended, status: 'completed' }));
+    expect((await new EventStoreSagaStateStore(events).get('run-1'))?.status).toBe('cancelled');
+  });
+
+  it('reads what another instance stored over a state of its own whose write failed', async () => {
+    const events = createMemoryEventStore();
+    const refusing = {
+      appendToStream: () => Promise.reject(new Error('database restarting')),
+      readStream: events.readStream.bind(events),
+    } as unknown as EventStore;
+    const here = new EventStoreSagaStateStore(refusing, { progressWriteDelayMs: 1 });
+    await here.save(state({ startedSteps: ['reserve', 'charge'], completedSteps: ['reserve'] }), {
+      deferrable: true,
+    });
+    await here.flush(); // its write failed: kept, to be tried again
+    await new EventStoreSagaStateStore(events).save(
+      state({
+        status: 'completed',
+        startedSteps: ['reserve', 'charge'],
+        completedSteps: ['reserve', 'charge'],
+      }),
+    );
+    expect((await here.get('run-1'))?.status).toBe('completed');
+  });
+
   it('keeps a deferred state whose write failed readable, and stores it on a later try', async () => {
     const events = createMemoryEventStore();
     let refusals = 1;

@@ -7,6 +7,7 @@ import {
   SAGA_UNKNOWN_OUTPUT,
   type SagaDefinition,
   SagaDefinitionError,
+  type SagaState,
 } from '../src';
 
 /** The events the saga sends, recorded where the SDK would POST them to Inngest's event API. */
@@ -21,11 +22,9 @@ const client = new Inngest({
   }) as typeof fetch,
 });
 
-function sagaFunction(definition: SagaDefinition) {
+function sagaFunction(definition: SagaDefinition, stateStore = new MemorySagaStateStore()) {
   return client.createFunction({ id: definition.id, triggers: [{ event: 'unit/start' }] }, (ctx) =>
-    runSaga(definition, ctx as never, {
-      stateStore: new MemorySagaStateStore(),
-    }),
+    runSaga(definition, ctx as never, { stateStore }),
   );
 }
 
@@ -81,6 +80,30 @@ describe('runSaga, unit-tested with @inngest/test', () => {
     expect(log).toEqual(['a', 'b', 'c', 'undo-c(?)', 'undo-b(b-out)', 'undo-a(a-out)']);
     // only the unhappy path's events, each sent once
     expect(sent.map((event) => event.name)).toEqual(['saga/compensating', 'saga/compensated']);
+  });
+
+  it('goes on compensating when the progress of a compensation cannot be stored', async () => {
+    const log: string[] = [];
+    /** A store that takes the saga's outcome but not a compensation's progress on the way. */
+    class RefusingProgress extends MemorySagaStateStore {
+      override async save(state: SagaState): Promise<void> {
+        if (state.status === 'compensating' && state.compensatedSteps.length > 0) {
+          throw new Error('database failing over');
+        }
+        return super.save(state);
+      }
+    }
+    const store = new RefusingProgress();
+    const fn = sagaFunction(
+      { id: 'refused-progress', steps: [step('a', log), step('b', log), step('c', log, { fail: true })] },
+      store,
+    );
+    const { result } = await new InngestTestEngine({
+      function: fn,
+      events: [{ name: 'unit/start', data: {} }],
+    }).execute();
+    expect(result).toMatchObject({ status: 'compensated', compensatedSteps: ['c', 'b', 'a'] });
+    expect(log).toEqual(['a', 'b', 'c', 'undo-c(?)', 'undo-b(b-out)', 'undo-a(a-out)']);
   });
 
   it('skips the compensation of a failed step that opted out, and of steps never started', async () => {
