@@ -35,6 +35,7 @@ console.log(`
   Shop API               ${url}
     health               ${url}/health/detailed
     metrics              ${url}/metrics
+  Dashboard              ${url}/dashboard   (user ${process.env.DASHBOARD_USER || 'admin'}; password: DASHBOARD_PASSWORD, or the one logged above)
   Payment gateway        ${settings.paymentGatewayUrl}${simulated(settings.paymentGatewayUrl, services.urls?.paymentGateway) ? '   (simulated; PUT /__control {"outage":true})' : ''}
   Carrier                ${settings.carrierUrl}${simulated(settings.carrierUrl, services.urls?.carrier) ? '   (simulated)' : ''}
   SMTP                   ${settings.smtpUrl}${simulated(settings.smtpUrl, services.urls?.smtp) ? `   (sink; read mail at ${services.urls?.smtpInbox}/messages)` : ''}
