@@ -400,17 +400,19 @@ export class EventStore {
   private appended(streams: AppendedStream[]): void {
     for (const subscription of this.subscriptions) subscription.wake();
     // The append has committed: a listener's failure must not make it look failed.
-    const report = (error: unknown) =>
-      this.logger.warn(`An onAppended listener failed: ${(error as Error)?.message ?? String(error)}`);
     for (const listener of this.appendListeners) {
       try {
         const pending = listener(streams);
-        if (pending instanceof Promise) pending.catch(report);
+        if (pending instanceof Promise) pending.catch(this.reportListenerFailure);
       } catch (error) {
-        report(error);
+        this.reportListenerFailure(error);
       }
     }
   }
+
+  private readonly reportListenerFailure = (error: unknown): void => {
+    this.logger.warn(`An onAppended listener failed: ${(error as Error)?.message ?? String(error)}`);
+  };
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreConfigError('store', 'The event store is closed; create a new one.');

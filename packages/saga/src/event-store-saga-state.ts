@@ -107,7 +107,7 @@ export class EventStoreSagaStateStore implements SagaStateStore, BeforeApplicati
     if (stored && ordinal < stored.ordinal) return;
     if (!options.deferrable) return this.writes.writeNow(state);
     const unstored = this.writes.unstored(state.runId);
-    if (unstored && unstored !== state && ordinal < progressOf(unstored).ordinal) return;
+    if (unstored && unstored !== state && ordinal < ordinalOf(unstored)) return;
     this.writes.defer(state, key);
   }
 
@@ -210,20 +210,25 @@ function progressOf(state: SagaState): { key: string; ordinal: number } {
     )
     .digest('hex')
     .slice(0, 32);
-  const ordinal =
+  return { key, ordinal: ordinalOf(state) };
+}
+
+/** How far a state is: the part of `progressOf` that compares states, without hashing them. */
+function ordinalOf(state: SagaState): number {
+  return (
     STATUS_ORDER[state.status] +
     state.startedSteps.length +
     state.completedSteps.length +
     state.compensatedSteps.length +
-    state.compensationFailures.length;
-  return { key, ordinal };
+    state.compensationFailures.length
+  );
 }
 
 /** The state furthest on; of two as far, the one saved last (a stall's failure, a wait). */
 function furthest(states: SagaState[]): SagaState | undefined {
   let best: { state: SagaState; ordinal: number } | undefined;
   for (const state of states) {
-    const { ordinal } = progressOf(state);
+    const ordinal = ordinalOf(state);
     if (
       !best ||
       ordinal > best.ordinal ||
