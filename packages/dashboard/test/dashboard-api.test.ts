@@ -4,23 +4,10 @@ import { DashboardApi } from '../src/dashboard.api';
 import { type DashboardModuleOptions, resolveDashboardOptions } from '../src/dashboard.options';
 import { createRedactor } from '../src/redaction';
 import { SagaIndex } from '../src/sources/saga-index';
-import type { EventStoreLike, SagaStateLike } from '../src/sources/source.types';
+import type { EventStoreLike } from '../src/sources/source.types';
+import { completedSagaState } from './support/saga-state';
 
-const state: SagaStateLike = {
-  sagaId: 'checkout',
-  runId: 'run-1',
-  businessKey: '42',
-  status: 'completed',
-  startedSteps: [],
-  completedSteps: [],
-  compensatedSteps: [],
-  results: {},
-  compensationFailures: [],
-  timings: {},
-  startedAt: 1,
-  updatedAt: 2,
-  event: { name: 'checkout.requested', data: {} },
-};
+const state = completedSagaState({ businessKey: '42' });
 
 /** The API over an event store and one stored saga, whose business key `42` names the stream `order-42`. */
 function apiOver(eventStore: EventStoreLike, options: Partial<DashboardModuleOptions> = {}) {

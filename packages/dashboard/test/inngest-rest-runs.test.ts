@@ -6,7 +6,7 @@ import { resolveDashboardOptions } from '../src/dashboard.options';
 import { createRedactor } from '../src/redaction';
 import { InngestRestRuns } from '../src/sources/inngest-rest-runs';
 import { SagaIndex } from '../src/sources/saga-index';
-import type { SagaStateLike } from '../src/sources/source.types';
+import { completedSagaState } from './support/saga-state';
 
 // A stand-in for Inngest's REST API on loopback, answering as its documentation shows.
 describe("runs from Inngest's REST API", () => {
@@ -67,20 +67,6 @@ describe("runs from Inngest's REST API", () => {
     });
   });
 
-  const sagaState = (runId: string): SagaStateLike => ({
-    sagaId: 'checkout',
-    runId,
-    status: 'completed',
-    startedSteps: [],
-    completedSteps: [],
-    compensatedSteps: [],
-    results: {},
-    compensationFailures: [],
-    timings: {},
-    startedAt: 1,
-    updatedAt: 2,
-    event: { name: 'checkout.requested', data: {} },
-  });
   const apiOnInngest = () => {
     const options = resolveDashboardOptions({
       guard: 'none',
@@ -92,7 +78,7 @@ describe("runs from Inngest's REST API", () => {
           registry: { list: () => [], get: () => undefined },
           store: {
             save: async () => {},
-            get: async (runId) => sagaState(runId),
+            get: async (runId) => completedSagaState({ runId }),
             findByBusinessKey: async () => [],
           },
         },
