@@ -32,6 +32,9 @@ export function sqlTransactionSuite(fixture: AdapterFixture): void {
         .catch((error: unknown) => error);
       expect(outcome).toBeInstanceOf(TransactionAbortedError);
       expect(outcome).toMatchObject({ code: 'TRANSACTION_ABORTED', cause: expect.any(Error) });
+      expect((outcome as Error).message).toMatch(
+        /^The transaction was not committed: one of its statements failed \(.+\) and the work went on after catching the error\. Let the error propagate out of transaction\(\), or rethrow it\.$/,
+      );
       expect((await store.readStream('order-t1')).exists).toBe(false);
       expect(heard).toEqual([]);
     });
